@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Typed configuration from the environment, validated at boot. One documented default per
+ * key; a bad value stops the boot with one line per bad key.
+ */
+const baseSchema = z.object({
+  /** HTTP port. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface to bind. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** MongoDB or FerretDB URI; when unset the embedded FerretDB is built and started. */
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .optional(),
+  /** Where the embedded database keeps its files. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** pino log level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Runtime mode; production demands real secrets. */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** Signs session cookies; at least 32 characters. Required in production. */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Encrypts merchant keys and app secrets at rest (32 bytes, base64). Required in production. */
+  DATA_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
+  /** Service account for the /v2 API (job workers), ensured at start when both are set. */
+  KEHOU_SERVICE_USER: z.string().min(1).optional(),
+  KEHOU_SERVICE_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** Milliseconds allowed for in-flight requests to finish on shutdown. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** Maximum JSON request body. */
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb')
+    .default('1mb'),
+});
+
+const envSchema = baseSchema.superRefine((env, ctx) => {
+  if (env.NODE_ENV !== 'production') return;
+  for (const key of ['SESSION_SECRET', 'DATA_ENCRYPTION_KEY'] as const) {
+    if (!env[key])
+      ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
+  }
+});
+
+/** The validated configuration the rest of the server reads. */
+export type Config = z.infer<typeof envSchema> & { dataDir: string };
+
+/** Raised when the environment is invalid; `lines` holds one message per bad key. */
+export class ConfigError extends Error {
+  constructor(readonly lines: string[]) {
+    super(`invalid configuration:\n${lines.join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and validates the environment. Throws ConfigError listing every bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(baseSchema.shape)) {
+    const value = env[key];
+    input[key] = value === '' ? undefined : value;
+  }
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const byKey = new Map<string, string>();
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? 'env');
+      if (!byKey.has(key)) byKey.set(key, `${key}: ${issue.message}`);
+    }
+    throw new ConfigError([...byKey.values()]);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+}

@@ -1,0 +1,130 @@
+import http from 'node:http';
+import path from 'node:path';
+import { createApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import {
+  connectDatabase,
+  DatabaseUnavailableError,
+  redactUri,
+  type Database,
+} from './db/connection';
+import { DatabaseSetupError, startFerretdb, type EmbeddedDatabase } from './db/ferretdb';
+import { createLogger, type Logger } from './lib/logger';
+
+/** A running server: its address and how to stop it. */
+export interface RunningServer {
+  url: string;
+  port: number;
+  db: Database;
+  logger: Logger;
+  /** Graceful stop: stop accepting, finish in-flight requests (bounded), close the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: config → database (embedded FerretDB unless MONGODB_URI) → HTTP.
+ * Returns once the server listens.
+ */
+export async function startServer(
+  config: Config,
+  logger: Logger = createLogger(config.LOG_LEVEL),
+): Promise<RunningServer> {
+  let embedded: EmbeddedDatabase | undefined;
+  let uri = config.MONGODB_URI;
+  if (!uri) {
+    embedded = await startFerretdb({
+      dataDir: path.join(config.dataDir, 'ferretdb'),
+      log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
+    });
+    uri = `${embedded.uri}kehou`;
+  }
+  let db: Database;
+  try {
+    db = await connectDatabase(uri);
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+  logger.info({ database: redactUri(uri), embedded: Boolean(embedded) }, 'database connected');
+
+  const app = createApp({ db, logger, bodyLimit: config.BODY_LIMIT });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  logger.info({ port }, `Kehou Flow listening on http://${config.HOST}:${port}`);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${config.HOST}:${port}`,
+    port,
+    db,
+    logger,
+    stop() {
+      stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+        await closed;
+        clearTimeout(grace);
+        await db
+          .close()
+          .catch((err: unknown) => logger.warn({ err }, 'closing the database failed'));
+        await embedded?.stop();
+        logger.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const line of err.lines) console.error(`config error: ${line}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  let running: RunningServer;
+  try {
+    running = await startServer(config, logger);
+  } catch (err) {
+    if (err instanceof DatabaseUnavailableError || err instanceof DatabaseSetupError) {
+      console.error(`cannot start: ${err.message.split('\n')[0]}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception; stopping');
+    // The embedded FerretDB also receives SIGTERM from the kernel when this process dies.
+    running.stop().finally(() => process.exit(1));
+  });
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `npm start`'s command with the given environment until it exits. */
+function boot(env: Record<string, string>, timeoutMs = 45_000): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`did not exit within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor<T>(fn: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('booting the server', () => {
+  it('should stop with one line per bad configuration key', async () => {
+    // when
+    const res = await boot({ PORT: 'abc', LOG_LEVEL: 'loud' });
+
+    // then
+    expect(res.code).toBe(1);
+    const lines = res.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^config error: PORT: /),
+      expect.stringMatching(/^config error: LOG_LEVEL: /),
+    ]);
+  });
+
+  it('should refuse to start in production without secrets', async () => {
+    // when
+    const res = await boot({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://127.0.0.1:1/x' });
+
+    // then
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('config error: SESSION_SECRET: is required in production');
+    expect(res.stderr).toContain('config error: DATA_ENCRYPTION_KEY: is required in production');
+  });
+
+  it('should exit non-zero with one clear line when MONGODB_URI cannot be reached', async () => {
+    // when
+    const res = await boot({ MONGODB_URI: 'mongodb://127.0.0.1:1/x' });
+
+    // then
+    expect(res.code).not.toBe(0);
+    expect(res.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^cannot start: cannot reach the database at mongodb:\/\/127\.0\.0\.1:1\/x/,
+      ),
+    ]);
+  });
+
+  it('should leave no FerretDB behind when the server is killed with SIGKILL', async () => {
+    // given a server on the embedded database
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-boot-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: '0',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+      },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      const ferretPid = await waitFor(() => {
+        const m = /FerretDB v[\d.]+ \(pid (\d+)\)/.exec(out);
+        return m && out.includes('listening on http') ? Number(m[1]) : undefined;
+      }, 60_000);
+      expect(isAlive(ferretPid)).toBe(true);
+
+      // when
+      child.kill('SIGKILL');
+
+      // then
+      await waitFor(() => (isAlive(ferretPid) ? undefined : true), 15_000);
+      expect(isAlive(ferretPid)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('should stop the embedded FerretDB on SIGTERM and exit 0', async () => {
+    // given
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-boot-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: '0',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+      },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    try {
+      const ferretPid = await waitFor(() => {
+        const m = /FerretDB v[\d.]+ \(pid (\d+)\)/.exec(out);
+        return m && out.includes('listening on http') ? Number(m[1]) : undefined;
+      }, 60_000);
+
+      // when
+      child.kill('SIGTERM');
+
+      // then
+      expect(await exited).toBe(0);
+      expect(isAlive(ferretPid)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
