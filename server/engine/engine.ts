@@ -1,0 +1,1366 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { Database } from '../db/connection';
+import { compileBpmn } from './model/compile';
+import type { CProcess } from './model/types';
+import type {
+  Command,
+  Effect,
+  IncidentDoc,
+  JobDoc,
+  SubscriptionDoc,
+  TimerDoc,
+  UserTaskDoc,
+} from './runtime/commands';
+import {
+  CommandRejection,
+  fullKey,
+  instanceKeyOf,
+  newInstanceState,
+  runCommand,
+  type RunResult,
+} from './runtime/executor';
+import { feelPort } from './runtime/feel-port';
+import type { InstanceState, JsonValue, Vars } from './runtime/state';
+import { KeyGenerator } from './keys';
+import {
+  type CommitDoc,
+  type DefinitionDoc,
+  type EngineCollections,
+  type FormDoc,
+  type InstanceDoc,
+  isDuplicateKey,
+  openCollections,
+} from './store/collections';
+import { DeploymentRejected, EngineError } from './errors';
+
+/** The default tenant, as Camunda names it. */
+export const DEFAULT_TENANT = '<default>';
+
+/** One file to deploy. */
+export interface DeployResource {
+  name: string;
+  content: Buffer | string;
+}
+
+/** What a deployment created (Camunda's deployment response shape). */
+export interface DeploymentResult {
+  deploymentKey: string;
+  tenantId: string;
+  deployments: (
+    | {
+        processDefinition: {
+          processDefinitionId: string;
+          processDefinitionVersion: number;
+          processDefinitionKey: string;
+          resourceName: string;
+          tenantId: string;
+        };
+      }
+    | {
+        form: {
+          formId: string;
+          version: number;
+          formKey: string;
+          resourceName: string;
+          tenantId: string;
+        };
+      }
+  )[];
+}
+
+/** Options of the engine. */
+export interface EngineOptions {
+  logger: Logger;
+  /** Name of this node in claims and logs. */
+  nodeName?: string;
+  /** How often timers are looked for (ms). */
+  timerIntervalMs?: number;
+  /** Default long-poll time of job activation when the client asks for the server default (ms). */
+  defaultRequestTimeoutMs?: number;
+}
+
+/** A job as activation returns it. */
+export interface ActivatedJob {
+  jobKey: string;
+  type: string;
+  processInstanceKey: string;
+  processDefinitionId: string;
+  processDefinitionVersion: number;
+  processDefinitionKey: string;
+  elementId: string;
+  elementInstanceKey: string;
+  customHeaders: Record<string, string>;
+  worker: string;
+  retries: number;
+  deadline: number;
+  variables: Vars;
+  tenantId: string;
+  kind: 'BPMN_ELEMENT';
+  listenerEventType: 'UNSPECIFIED';
+}
+
+const CLAIM_LEASE_MS = 30_000;
+
+/**
+ * The embedded BPMN engine: deployments, instances and the commands on them, jobs, user tasks,
+ * messages, timers and incidents, all durable in the database. Engine nodes are stateless:
+ * several may share one database.
+ */
+export class Engine {
+  private c!: EngineCollections;
+  private keys!: KeyGenerator;
+  private nodeId = -1;
+  private readonly log: Logger;
+  private readonly nodeName: string;
+  private readonly procs = new Map<string, { def: DefinitionDoc; proc: CProcess }>();
+  private readonly jobSignals = new EventEmitter();
+  private timer?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
+  private stopped = false;
+  private timerRun?: Promise<void>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly opts: EngineOptions,
+  ) {
+    this.log = opts.logger.child({ component: 'engine' });
+    this.nodeName = opts.nodeName ?? `node-${randomUUID().slice(0, 8)}`;
+    this.jobSignals.setMaxListeners(0);
+  }
+
+  // lifecycle //////////
+
+  /** Opens the collections, leases a node id, recovers interrupted commits and starts the timer loop. */
+  async start(): Promise<void> {
+    this.c = await openCollections(this.db);
+    await this.leaseNodeId();
+    this.keys = new KeyGenerator(this.nodeId);
+    await this.recover();
+    this.stopped = false;
+    const tick = () => {
+      if (this.stopped) return;
+      this.timerRun = this.fireDueTimers()
+        .then(() => undefined)
+        .catch((err: unknown) => this.log.warn({ err }, 'timer run failed'))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.opts.timerIntervalMs ?? 500);
+        });
+    };
+    tick();
+  }
+
+  /** Stops the timer loop and releases long-polling activations. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.heartbeat);
+    this.jobSignals.emit('stop');
+    await this.timerRun;
+    if (this.nodeId >= 0)
+      await this.c.nodes.deleteOne({ _id: `node:${this.nodeId}` }).catch(() => undefined);
+  }
+
+  /** The collections (for the API layer's searches). */
+  get collections(): EngineCollections {
+    return this.c;
+  }
+
+  private async leaseNodeId(): Promise<void> {
+    for (let attempt = 0; attempt < 500; attempt++) {
+      const id = Math.floor(Math.random() * 100);
+      const _id = `node:${id}`;
+      try {
+        await this.c.nodes.insertOne({ _id, at: Date.now(), name: this.nodeName });
+        this.nodeId = id;
+        break;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        const existing = await this.c.nodes.findOne({ _id });
+        if (existing && Date.now() - existing.at > 60_000) await this.c.nodes.deleteOne({ _id });
+      }
+    }
+    if (this.nodeId < 0) throw new Error('no free engine node id (0..99)');
+    this.heartbeat = setInterval(() => {
+      void this.c.nodes
+        .updateOne({ _id: `node:${this.nodeId}` }, { $set: { at: Date.now() } })
+        .catch(() => undefined);
+    }, 10_000);
+    this.heartbeat.unref();
+  }
+
+  /** Re-applies the effects of the last commit of recently changed active instances (idempotent). */
+  private async recover(): Promise<void> {
+    const since = Date.now() - 10 * 60_000;
+    const docs = await this.c.instances
+      .find({ state: 'ACTIVE' })
+      .project<Omit<InstanceDoc, 's'>>({ s: 0 })
+      .toArray();
+    let repaired = 0;
+    for (const d of docs) {
+      const next = await this.c.commits.findOne({ _id: `${d._id}:${d.v + 1}` });
+      if (next) {
+        await this.execute(d._id, null, 'engine:recovery');
+        repaired++;
+      } else if (d.upd >= since && d.fx && d.fx !== '[]') {
+        await this.applyEffects(JSON.parse(d.fx) as Effect[]);
+        repaired++;
+      }
+    }
+    if (repaired) this.log.info({ repaired }, 'recovered interrupted commits');
+  }
+
+  // deployment //////////
+
+  /** Deploys BPMN and form files; identical content keeps its version, changed content gets the next. */
+  async deploy(
+    resources: DeployResource[],
+    tenantId = DEFAULT_TENANT,
+    by?: string,
+  ): Promise<DeploymentResult> {
+    if (resources.length === 0)
+      throw new EngineError(
+        400,
+        'INVALID_ARGUMENT',
+        'Expected to deploy at least one resource, but none given',
+      );
+    const problems: { resource: string; elementId: string; message: string }[] = [];
+    const bpmn: { name: string; xml: string; procs: CProcess[] }[] = [];
+    const forms: { name: string; id: string; schema: string }[] = [];
+    for (const r of resources) {
+      const text = typeof r.content === 'string' ? r.content : r.content.toString('utf8');
+      if (/\.(bpmn|xml)$/i.test(r.name)) {
+        const result = await compileBpmn(text);
+        for (const p of result.problems) problems.push({ resource: r.name, ...p });
+        bpmn.push({ name: r.name, xml: text, procs: result.processes });
+      } else if (/\.form$/i.test(r.name)) {
+        try {
+          const schema = JSON.parse(text) as { id?: unknown; components?: unknown };
+          if (typeof schema.id !== 'string' || !schema.id)
+            problems.push({
+              resource: r.name,
+              elementId: '(form)',
+              message: 'a form needs a string "id"',
+            });
+          else if (!Array.isArray(schema.components))
+            problems.push({
+              resource: r.name,
+              elementId: schema.id,
+              message: 'a form needs a "components" array',
+            });
+          else forms.push({ name: r.name, id: schema.id, schema: text });
+        } catch (err) {
+          problems.push({
+            resource: r.name,
+            elementId: '(form)',
+            message: `not valid JSON: ${(err as Error).message}`,
+          });
+        }
+      } else {
+        problems.push({
+          resource: r.name,
+          elementId: '(file)',
+          message: 'only .bpmn and .form resources are supported',
+        });
+      }
+    }
+    if (problems.length) throw new DeploymentRejected(problems);
+    const deploymentKey = this.keys.next();
+    const result: DeploymentResult = { deploymentKey, tenantId, deployments: [] };
+    const now = new Date().toISOString();
+    for (const f of forms) {
+      const checksum = sha256(f.schema);
+      const { key, version, fresh } = await this.allocateVersion('form', tenantId, f.id, checksum);
+      if (fresh) {
+        const doc: FormDoc = {
+          _id: key,
+          formId: f.id,
+          version,
+          tenantId,
+          resourceName: f.name,
+          checksum,
+          deploymentKey,
+          schema: f.schema,
+          deployedAt: now,
+        };
+        await this.c.forms.insertOne(doc).catch(ignoreDuplicate);
+      }
+      result.deployments.push({
+        form: { formId: f.id, version, formKey: key, resourceName: f.name, tenantId },
+      });
+    }
+    for (const file of bpmn) {
+      for (const proc of file.procs) {
+        const checksum = sha256(`${proc.id}\n${file.xml}`);
+        const { key, version, fresh, previous } = await this.allocateVersion(
+          'process',
+          tenantId,
+          proc.id,
+          checksum,
+        );
+        if (fresh) {
+          const doc: DefinitionDoc = {
+            _id: key,
+            bpmnProcessId: proc.id,
+            name: proc.name,
+            version,
+            tenantId,
+            resourceName: file.name,
+            checksum,
+            deploymentKey,
+            xml: file.xml,
+            compiled: JSON.stringify(proc),
+            formIds: proc.formIds,
+            deployedAt: now,
+            deployedBy: by,
+          };
+          await this.c.definitions.insertOne(doc).catch(ignoreDuplicate);
+          await this.replaceStartEvents(previous, doc, proc);
+        }
+        result.deployments.push({
+          processDefinition: {
+            processDefinitionId: proc.id,
+            processDefinitionVersion: version,
+            processDefinitionKey: key,
+            resourceName: file.name,
+            tenantId,
+          },
+        });
+      }
+    }
+    await this.c.deployments.insertOne({
+      _id: deploymentKey as never,
+      at: now,
+      by,
+      tenantId,
+      resources: resources.map((r) => r.name),
+    });
+    return result;
+  }
+
+  /** Allocates the next version by inserting its version document (the insert is the lock). */
+  private async allocateVersion(
+    kind: 'process' | 'form',
+    tenantId: string,
+    id: string,
+    checksum: string,
+  ): Promise<{ key: string; version: number; fresh: boolean; previous?: string }> {
+    const latestId = `${kind}|${tenantId}|${id}`;
+    for (;;) {
+      const latest = await this.latestPointer(latestId);
+      if (latest && latest.checksum === checksum)
+        return { key: latest.key, version: latest.version, fresh: false };
+      const version = (latest?.version ?? 0) + 1;
+      const key = this.keys.next();
+      try {
+        await this.c.versions.insertOne({ _id: `${latestId}|${version}`, key, checksum, version });
+      } catch (err) {
+        if (isDuplicateKey(err)) continue;
+        throw err;
+      }
+      await this.c.latest.replaceOne(
+        { _id: latestId },
+        { key, checksum, version },
+        { upsert: true },
+      );
+      return { key, version, fresh: true, previous: latest?.key };
+    }
+  }
+
+  /** The latest version document; follows newer version documents if the pointer lags. */
+  private async latestPointer(
+    latestId: string,
+  ): Promise<{ key: string; checksum: string; version: number } | undefined> {
+    let latest = await this.c.latest.findOne({ _id: latestId });
+    for (;;) {
+      const next = await this.c.versions.findOne({
+        _id: `${latestId}|${(latest?.version ?? 0) + 1}`,
+      });
+      if (!next) return latest ?? undefined;
+      latest = next;
+    }
+  }
+
+  /** Moves timer and message start events from the previous version to the new one. */
+  private async replaceStartEvents(
+    previousKey: string | undefined,
+    def: DefinitionDoc,
+    proc: CProcess,
+  ): Promise<void> {
+    if (previousKey) {
+      const prev = await this.definition(previousKey);
+      for (const id of prev.proc.timerStarts)
+        await this.c.timers.deleteOne({ _id: `${previousKey}:start:${id}` });
+      for (const id of [...prev.proc.messageStarts, ...prev.proc.signalStarts])
+        await this.c.subs.deleteOne({ _id: `${previousKey}:start:${id}` });
+    }
+    const now = Date.now();
+    const feel = feelPort(now);
+    for (const id of proc.timerStarts) {
+      const t = proc.elements[id]!.event!.timer!;
+      const r = feel.timer(t.kind, t.expression, {}, now);
+      if (!r.ok) {
+        this.log.warn({ element: id, error: r.error }, 'timer start event has an invalid timer');
+        continue;
+      }
+      const doc: TimerDoc = {
+        _id: `${def._id}:start:${id}`,
+        due: r.value.due,
+        processDefinitionKey: def._id,
+        elementId: id,
+        tenantId: def.tenantId,
+        start: { rep: r.value.rep ?? 0, cyc: r.value.cyc },
+      };
+      await this.c.timers.insertOne(doc).catch(ignoreDuplicate);
+    }
+    for (const id of [...proc.messageStarts, ...proc.signalStarts]) {
+      const e = proc.elements[id]!.event!;
+      const name = e.kind === 'message' ? e.message!.name : e.signalName!;
+      const doc: SubscriptionDoc = {
+        _id: `${def._id}:start:${id}`,
+        name: name.startsWith('=')
+          ? String(
+              feel.value(name, {}).ok ? (feel.value(name, {}) as { value: JsonValue }).value : name,
+            )
+          : name,
+        correlationKey: '',
+        tenantId: def.tenantId,
+        processDefinitionKey: def._id,
+        bpmnProcessId: def.bpmnProcessId,
+        elementId: id,
+        start: true,
+        kind: e.kind === 'message' ? 'msg' : 'sig',
+      };
+      await this.c.subs.insertOne(doc).catch(ignoreDuplicate);
+    }
+  }
+
+  /** A deployed definition and its compiled process (cached; definitions never change). */
+  async definition(key: string): Promise<{ def: DefinitionDoc; proc: CProcess }> {
+    const cached = this.procs.get(key);
+    if (cached) return cached;
+    const def = await this.c.definitions.findOne({ _id: key });
+    if (!def)
+      throw new EngineError(404, 'NOT_FOUND', `Process definition with key '${key}' not found`);
+    const entry = { def, proc: JSON.parse(def.compiled) as CProcess };
+    this.procs.set(key, entry);
+    return entry;
+  }
+
+  /** Resolves a definition by process id and version (latest when absent or -1). */
+  async resolveDefinition(
+    bpmnProcessId: string,
+    version: number | undefined,
+    tenantId: string,
+  ): Promise<{ def: DefinitionDoc; proc: CProcess }> {
+    const latestId = `process|${tenantId}|${bpmnProcessId}`;
+    let key: string | undefined;
+    if (version === undefined || version < 0) key = (await this.latestPointer(latestId))?.key;
+    else key = (await this.c.versions.findOne({ _id: `${latestId}|${version}` }))?.key;
+    if (!key) {
+      throw new EngineError(
+        404,
+        'NOT_FOUND',
+        `Expected to find process definition with process ID '${bpmnProcessId}'${version !== undefined && version >= 0 ? ` and version '${version}'` : ''}, but none found`,
+      );
+    }
+    return this.definition(key);
+  }
+
+  /** The latest form with this id, or a form by key. */
+  async form(idOrKey: string, tenantId = DEFAULT_TENANT): Promise<FormDoc | undefined> {
+    const byKey = await this.c.forms.findOne({ _id: idOrKey });
+    if (byKey) return byKey;
+    const latest = await this.latestPointer(`form|${tenantId}|${idOrKey}`);
+    return latest ? ((await this.c.forms.findOne({ _id: latest.key })) ?? undefined) : undefined;
+  }
+
+  // instances //////////
+
+  /** Starts a process instance (optionally at a start event, as a child of a call activity, with a given key). */
+  async createInstance(opts: {
+    bpmnProcessId?: string;
+    version?: number;
+    processDefinitionKey?: string;
+    variables?: Vars;
+    tenantId?: string;
+    startElementId?: string;
+    startVariables?: Vars;
+    key?: string;
+    parent?: InstanceState['parent'];
+    by?: string;
+  }): Promise<InstanceDoc> {
+    const tenantId = opts.tenantId ?? DEFAULT_TENANT;
+    const { def, proc } = opts.processDefinitionKey
+      ? await this.definition(opts.processDefinitionKey)
+      : await this.resolveDefinition(opts.bpmnProcessId ?? '', opts.version, tenantId);
+    if (!proc.noneStart && !opts.startElementId) {
+      throw new EngineError(
+        400,
+        'INVALID_ARGUMENT',
+        `Expected to create instance of process with none start event, but there is no such event in process '${def.bpmnProcessId}'`,
+      );
+    }
+    const key = opts.key ?? this.keys.next();
+    const cmd: Command = {
+      t: 'create',
+      vars: opts.variables ?? {},
+      start: opts.startElementId,
+      startVars: opts.startVariables,
+    };
+    const existing = await this.loadInstance(key);
+    if (existing) return existing;
+    const now = Date.now();
+    const defInfo = {
+      processDefinitionKey: def._id,
+      bpmnProcessId: def.bpmnProcessId,
+      version: def.version,
+      tenantId: def.tenantId,
+    };
+    const state = newInstanceState(key, defInfo, now);
+    if (opts.parent) state.parent = opts.parent;
+    const allocated: string[] = [];
+    let result: RunResult;
+    try {
+      result = runCommand(proc, state, cmd, {
+        now,
+        feel: feelPort(now),
+        allocKey: () => this.alloc(allocated),
+      });
+    } catch (err) {
+      throw rejection(err);
+    }
+    const commit: CommitDoc = {
+      _id: `${key}:1`,
+      cmd: JSON.stringify(cmd),
+      at: now,
+      by: opts.by ?? 'api',
+      keys: allocated,
+      ev: JSON.stringify(result.events),
+      def: defInfo,
+      parent: opts.parent,
+    };
+    try {
+      await this.c.commits.insertOne(commit);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      return (await this.loadInstance(key))!;
+    }
+    return this.finishCommit(key, 1, result);
+  }
+
+  /** Writes the instance document of a commit and applies its effects. */
+  private async finishCommit(key: string, v: number, result: RunResult): Promise<InstanceDoc> {
+    const doc = this.instanceDoc(result.state, v, result.effects);
+    await this.c.instances.replaceOne({ _id: key }, doc, { upsert: true });
+    await this.applyEffects(result.effects);
+    return doc;
+  }
+
+  private instanceDoc(s: InstanceState, v: number, fx: Effect[]): InstanceDoc {
+    return {
+      _id: s.key,
+      v,
+      s: JSON.stringify(s),
+      fx: JSON.stringify(fx),
+      bpmnProcessId: s.bpmnProcessId,
+      processDefinitionKey: s.processDefinitionKey,
+      processVersion: s.processVersion,
+      tenantId: s.tenantId,
+      state: s.state,
+      startDate: new Date(s.startDate).toISOString(),
+      ...(s.endDate ? { endDate: new Date(s.endDate).toISOString() } : {}),
+      ...(s.parent
+        ? {
+            parentProcessInstanceKey: s.parent.instanceKey,
+            parentElementInstanceKey: fullKey(s.parent.instanceKey, 0),
+          }
+        : {}),
+      hasIncident: s.incidents.length > 0,
+      node: this.nodeId,
+      upd: Date.now(),
+    };
+  }
+
+  private alloc(allocated: string[], replay?: string[]): string {
+    if (replay && replay.length > allocated.length) {
+      const k = replay[allocated.length]!;
+      allocated.push(k);
+      return k;
+    }
+    const k = this.keys.next();
+    allocated.push(k);
+    return k;
+  }
+
+  /** The instance document, rolling forward commits whose instance write was interrupted. */
+  async loadInstance(key: string): Promise<InstanceDoc | undefined> {
+    let doc = await this.c.instances.findOne({ _id: key });
+    if (!doc) {
+      const first = await this.c.commits.findOne({ _id: `${key}:1` });
+      if (!first?.def) return undefined;
+      doc = await this.replay(undefined, first);
+    }
+    for (;;) {
+      const next = await this.c.commits.findOne({ _id: `${key}:${doc.v + 1}` });
+      if (!next) return doc;
+      doc = await this.replay(doc, next);
+    }
+  }
+
+  /** Re-executes a recorded commit exactly as it ran (its time and keys) and applies it. */
+  private async replay(doc: InstanceDoc | undefined, commit: CommitDoc): Promise<InstanceDoc> {
+    const [key, vs] = commit._id.split(':') as [string, string];
+    const v = Number(vs);
+    let state: InstanceState;
+    if (doc) state = parseState(doc);
+    else {
+      state = newInstanceState(key, commit.def!, commit.at);
+      if (commit.parent) state.parent = commit.parent;
+    }
+    const { proc } = await this.definition(state.processDefinitionKey);
+    const allocated: string[] = [];
+    const result = runCommand(proc, state, JSON.parse(commit.cmd) as Command, {
+      now: commit.at,
+      feel: feelPort(commit.at),
+      allocKey: () => this.alloc(allocated, commit.keys),
+    });
+    return this.finishCommit(key, v, result);
+  }
+
+  /**
+   * Applies a command to an instance: compare-and-swap on the next commit id, then the
+   * instance document, then the effects. Retries when another command won the race.
+   * `cmd = null` only rolls the instance forward.
+   */
+  async execute(key: string, cmd: Command | null, by: string): Promise<InstanceDoc> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const doc = await this.loadInstance(key);
+      if (!doc)
+        throw new EngineError(
+          404,
+          'NOT_FOUND',
+          `Expected to find process instance with key '${key}', but none found`,
+        );
+      if (!cmd) return doc;
+      const { proc } = await this.definition(doc.processDefinitionKey);
+      const now = Date.now();
+      const allocated: string[] = [];
+      let result: RunResult;
+      try {
+        result = runCommand(proc, parseState(doc), cmd, {
+          now,
+          feel: feelPort(now),
+          allocKey: () => this.alloc(allocated),
+        });
+      } catch (err) {
+        throw rejection(err);
+      }
+      const v = doc.v + 1;
+      try {
+        await this.c.commits.insertOne({
+          _id: `${key}:${v}`,
+          cmd: JSON.stringify(cmd),
+          at: now,
+          by,
+          keys: allocated,
+          ev: JSON.stringify(result.events),
+        });
+      } catch (err) {
+        if (isDuplicateKey(err)) continue; // another command won; re-read and run again
+        throw err;
+      }
+      return this.finishCommit(key, v, result);
+    }
+    throw new EngineError(
+      409,
+      'CONFLICT',
+      `too many concurrent commands on process instance ${key}; retry`,
+    );
+  }
+
+  /** Cancels an instance (and its children). */
+  async cancelInstance(key: string, by = 'api'): Promise<void> {
+    await this.execute(key, { t: 'cancel' }, by);
+  }
+
+  // effects //////////
+
+  /** Applies a commit's effects; each is idempotent, so re-applying after a crash is safe. */
+  async applyEffects(effects: Effect[]): Promise<void> {
+    for (const e of effects) {
+      switch (e.op) {
+        case 'put': {
+          const coll = this.c[e.coll] as unknown as import('mongodb').Collection<{ _id: string }>;
+          await coll.insertOne(e.doc).catch(ignoreDuplicate);
+          if (e.coll === 'jobs') this.jobSignals.emit('job', (e.doc as unknown as JobDoc).type);
+          if (e.coll === 'timers') this.wakeTimers((e.doc as unknown as TimerDoc).due);
+          if (e.coll === 'subs') await this.correlateBuffered(e.doc as unknown as SubscriptionDoc);
+          break;
+        }
+        case 'set': {
+          const coll = this.c[e.coll] as unknown as import('mongodb').Collection<{ _id: string }>;
+          await coll.updateOne({ _id: e.id }, { $set: e.fields });
+          break;
+        }
+        case 'del': {
+          const coll = this.c[e.coll] as unknown as import('mongodb').Collection<{ _id: string }>;
+          await coll.deleteOne({ _id: e.id });
+          break;
+        }
+        case 'spawn':
+          try {
+            await this.createInstance({
+              bpmnProcessId: e.bpmnProcessId,
+              tenantId: e.tenantId,
+              variables: e.vars,
+              key: e.key,
+              parent: {
+                instanceKey: e.parent.instanceKey,
+                waitKey: e.parent.waitKey,
+                propagateAll: e.parent.propagateAll,
+              },
+              by: `instance:${e.parent.instanceKey}`,
+            });
+          } catch (err) {
+            // the called process is missing: tell the parent so it raises an incident
+            await this.sendQuietly(e.parent.instanceKey, {
+              t: 'childError',
+              wait: e.parent.waitKey,
+              code: 'CALLED_ELEMENT_ERROR',
+              message: (err as Error).message,
+              vars: {},
+            });
+          }
+          break;
+        case 'send':
+          await this.sendQuietly(e.instanceKey, e.cmd);
+          break;
+        case 'cancel':
+          await this.sendQuietly(e.instanceKey, { t: 'cancel' });
+          break;
+        case 'signal':
+          await this.broadcastSignal(e.name, e.vars, e.tenantId);
+          break;
+      }
+    }
+  }
+
+  private async sendQuietly(instanceKey: string, cmd: Command): Promise<void> {
+    try {
+      await this.execute(instanceKey, cmd, 'engine');
+    } catch (err) {
+      if (!(err instanceof EngineError)) throw err;
+      // already applied or no longer relevant: effects are idempotent
+    }
+  }
+
+  // jobs //////////
+
+  /**
+   * Activates up to `max` jobs of a type, long-polling up to `requestTimeoutMs` for the first.
+   * A job is handed to one worker at a time: the claim is an insert of the job key.
+   */
+  async activateJobs(req: {
+    type: string;
+    worker: string;
+    timeoutMs: number;
+    max: number;
+    fetchVariables?: string[];
+    requestTimeoutMs?: number;
+    tenantIds?: string[];
+    signal?: AbortSignal;
+  }): Promise<ActivatedJob[]> {
+    const wait =
+      req.requestTimeoutMs === undefined || req.requestTimeoutMs === 0
+        ? (this.opts.defaultRequestTimeoutMs ?? 10_000)
+        : req.requestTimeoutMs;
+    const until = Date.now() + Math.max(0, wait);
+    for (;;) {
+      const jobs = await this.tryActivate(req);
+      if (jobs.length || Date.now() >= until || req.signal?.aborted || this.stopped) return jobs;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(t);
+          this.jobSignals.off('job', onJob);
+          this.jobSignals.off('stop', done);
+          req.signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const onJob = (type: string) => {
+          if (type === req.type) done();
+        };
+        // other nodes' jobs are seen by polling
+        const t = setTimeout(done, Math.min(250, Math.max(0, until - Date.now())));
+        this.jobSignals.on('job', onJob);
+        this.jobSignals.once('stop', done);
+        req.signal?.addEventListener('abort', done);
+      });
+    }
+  }
+
+  private async tryActivate(req: {
+    type: string;
+    worker: string;
+    timeoutMs: number;
+    max: number;
+    fetchVariables?: string[];
+    tenantIds?: string[];
+  }): Promise<ActivatedJob[]> {
+    const now = Date.now();
+    const candidates = await this.c.jobs.find({ type: req.type }).toArray();
+    const out: ActivatedJob[] = [];
+    for (const job of candidates) {
+      if (out.length >= req.max) break;
+      if (req.tenantIds?.length && !req.tenantIds.includes(job.tenantId)) continue;
+      if (job.state === 'ACTIVATED' && job.deadline !== undefined && job.deadline < now) {
+        // lease expired: the instance re-creates the job under a new key for the next worker
+        await this.sendQuietly(job.processInstanceKey, {
+          t: 'jobTimeout',
+          job: job._id,
+          retries: job.retries,
+        });
+        continue;
+      }
+      if (job.state !== 'ACTIVATABLE' || (job.notBefore !== undefined && job.notBefore > now))
+        continue;
+      try {
+        await this.c.claims.insertOne({ _id: `job:${job._id}`, by: req.worker, at: now });
+      } catch (err) {
+        if (isDuplicateKey(err)) continue;
+        throw err;
+      }
+      const deadline = now + req.timeoutMs;
+      await this.c.jobs.updateOne(
+        { _id: job._id },
+        { $set: { state: 'ACTIVATED', worker: req.worker, deadline } },
+      );
+      const all = JSON.parse(job.variables) as Vars;
+      const variables = req.fetchVariables?.length
+        ? Object.fromEntries(Object.entries(all).filter(([k]) => req.fetchVariables!.includes(k)))
+        : all;
+      out.push({
+        jobKey: job._id,
+        type: job.type,
+        processInstanceKey: job.processInstanceKey,
+        processDefinitionId: job.bpmnProcessId,
+        processDefinitionVersion: job.processVersion,
+        processDefinitionKey: job.processDefinitionKey,
+        elementId: job.elementId,
+        elementInstanceKey: job.elementInstanceKey,
+        customHeaders: job.customHeaders,
+        worker: req.worker,
+        retries: job.retries,
+        deadline,
+        variables,
+        tenantId: job.tenantId,
+        kind: 'BPMN_ELEMENT',
+        listenerEventType: 'UNSPECIFIED',
+      });
+    }
+    return out;
+  }
+
+  /** The job document, refusing jobs that are not activated. */
+  private async activatedJob(key: string): Promise<JobDoc> {
+    const job = await this.c.jobs.findOne({ _id: key });
+    if (!job) {
+      throw new EngineError(
+        404,
+        'NOT_FOUND',
+        `Expected to find job with key '${key}', but no such job was found (it was completed, canceled, or timed out and handed to another worker)`,
+      );
+    }
+    if (job.state !== 'ACTIVATED') {
+      throw new EngineError(
+        409,
+        'INVALID_STATE',
+        `Expected to find activated job with key '${key}', but it is ${job.state.toLowerCase()}`,
+      );
+    }
+    return job;
+  }
+
+  /** Completes a job with variables. */
+  async completeJob(key: string, variables: Vars = {}, by = 'worker'): Promise<void> {
+    const job = await this.activatedJob(key);
+    await this.execute(job.processInstanceKey, { t: 'jobComplete', job: key, vars: variables }, by);
+  }
+
+  /** Fails a job: retried after `retryBackOffMs` while retries remain, else an incident. */
+  async failJob(
+    key: string,
+    opts: { retries: number; errorMessage?: string; retryBackOffMs?: number; variables?: Vars },
+    by = 'worker',
+  ): Promise<void> {
+    const job = await this.activatedJob(key);
+    await this.execute(
+      job.processInstanceKey,
+      {
+        t: 'jobFail',
+        job: key,
+        retries: Math.max(0, opts.retries),
+        message: opts.errorMessage,
+        backoffMs: opts.retryBackOffMs,
+        vars: opts.variables ?? {},
+      },
+      by,
+    );
+  }
+
+  /** Throws a BPMN error from a job. */
+  async throwJobError(
+    key: string,
+    opts: { errorCode: string; errorMessage?: string; variables?: Vars },
+    by = 'worker',
+  ): Promise<void> {
+    const job = await this.activatedJob(key);
+    await this.execute(
+      job.processInstanceKey,
+      {
+        t: 'jobError',
+        job: key,
+        code: opts.errorCode,
+        message: opts.errorMessage,
+        vars: opts.variables ?? {},
+      },
+      by,
+    );
+  }
+
+  /** Changes a job's retries or its lease. */
+  async updateJob(key: string, changes: { retries?: number; timeoutMs?: number }): Promise<void> {
+    const job = await this.c.jobs.findOne({ _id: key });
+    if (!job)
+      throw new EngineError(
+        404,
+        'NOT_FOUND',
+        `Expected to update job with key '${key}', but no such job was found`,
+      );
+    const set: Partial<JobDoc> = {};
+    if (changes.retries !== undefined) {
+      if (changes.retries < 1)
+        throw new EngineError(
+          400,
+          'INVALID_ARGUMENT',
+          `Expected retries to be greater than zero, but was ${changes.retries}`,
+        );
+      set.retries = changes.retries;
+    }
+    if (changes.timeoutMs !== undefined) {
+      if (job.state !== 'ACTIVATED')
+        throw new EngineError(
+          409,
+          'INVALID_STATE',
+          `Expected to update the timeout of an activated job, but job '${key}' is ${job.state.toLowerCase()}`,
+        );
+      set.deadline = Date.now() + changes.timeoutMs;
+    }
+    await this.c.jobs.updateOne({ _id: key }, { $set: set });
+  }
+
+  // user tasks //////////
+
+  /** A user task, or 404. */
+  async userTask(key: string): Promise<UserTaskDoc> {
+    const task = await this.c.tasks.findOne({ _id: key });
+    if (!task)
+      throw new EngineError(
+        404,
+        'NOT_FOUND',
+        `Expected to find user task with key '${key}', but none found`,
+      );
+    return task;
+  }
+
+  /** Completes a user task with variables. */
+  async completeUserTask(
+    key: string,
+    variables: Vars = {},
+    action?: string,
+    by = 'user',
+  ): Promise<void> {
+    const task = await this.userTask(key);
+    if (task.state !== 'CREATED')
+      throw new EngineError(
+        409,
+        'INVALID_STATE',
+        `Expected to complete user task with key '${key}', but it is in state '${task.state}'`,
+      );
+    await this.execute(
+      task.processInstanceKey,
+      { t: 'taskComplete', task: key, vars: variables, action },
+      by,
+    );
+  }
+
+  /** Assigns (or with `null` unassigns) a user task. */
+  async assignUserTask(
+    key: string,
+    assignee: string | null,
+    allowOverride = true,
+    by = 'user',
+  ): Promise<void> {
+    const task = await this.userTask(key);
+    if (task.state !== 'CREATED')
+      throw new EngineError(
+        409,
+        'INVALID_STATE',
+        `Expected to assign user task with key '${key}', but it is in state '${task.state}'`,
+      );
+    await this.execute(
+      task.processInstanceKey,
+      { t: 'taskAssign', task: key, assignee, allowOverride },
+      by,
+    );
+  }
+
+  // messages and signals //////////
+
+  /**
+   * Publishes a message: correlates it to every instance waiting for it (one subscription per
+   * instance) and to message start events; buffers it for `timeToLiveMs`.
+   */
+  async publishMessage(msg: {
+    name: string;
+    correlationKey?: string;
+    timeToLiveMs?: number;
+    messageId?: string;
+    variables?: Vars;
+    tenantId?: string;
+  }): Promise<{ messageKey: string; tenantId: string }> {
+    const tenantId = msg.tenantId ?? DEFAULT_TENANT;
+    const correlationKey = msg.correlationKey ?? '';
+    if (msg.messageId) {
+      try {
+        await this.c.messageIds.insertOne({
+          _id: `${tenantId}|${msg.name}|${msg.messageId}`,
+          by: this.nodeName,
+          at: Date.now(),
+        });
+      } catch (err) {
+        if (isDuplicateKey(err)) {
+          throw new EngineError(
+            409,
+            'ALREADY_EXISTS',
+            `Expected to publish a new message with id '${msg.messageId}', but a message with that id was already published`,
+          );
+        }
+        throw err;
+      }
+    }
+    const messageKey = this.keys.next();
+    const vars = msg.variables ?? {};
+    const correlated = await this.correlate(
+      msg.name,
+      correlationKey,
+      tenantId,
+      vars,
+      messageKey,
+      false,
+    );
+    if ((msg.timeToLiveMs ?? 0) > 0) {
+      await this.c.messages.insertOne({
+        _id: messageKey,
+        name: msg.name,
+        correlationKey,
+        tenantId,
+        variables: JSON.stringify(vars),
+        expires: Date.now() + msg.timeToLiveMs!,
+        messageId: msg.messageId,
+        correlated,
+      });
+    }
+    return { messageKey, tenantId };
+  }
+
+  /** Correlates a message to one waiting subscription or start event, without buffering. */
+  async correlateMessage(msg: {
+    name: string;
+    correlationKey?: string;
+    variables?: Vars;
+    tenantId?: string;
+  }): Promise<{ messageKey: string; tenantId: string; processInstanceKey: string }> {
+    const tenantId = msg.tenantId ?? DEFAULT_TENANT;
+    const messageKey = this.keys.next();
+    const correlated = await this.correlate(
+      msg.name,
+      msg.correlationKey ?? '',
+      tenantId,
+      msg.variables ?? {},
+      messageKey,
+      true,
+    );
+    if (!correlated.length) {
+      throw new EngineError(
+        404,
+        'NOT_FOUND',
+        `Expected to find subscription for message with name '${msg.name}' and correlation key '${msg.correlationKey ?? ''}', but none was found`,
+      );
+    }
+    return { messageKey, tenantId, processInstanceKey: correlated[0]! };
+  }
+
+  private async correlate(
+    name: string,
+    correlationKey: string,
+    tenantId: string,
+    vars: Vars,
+    messageKey: string,
+    once: boolean,
+  ): Promise<string[]> {
+    const subs = await this.c.subs.find({ name, kind: 'msg', tenantId }).toArray();
+    const done: string[] = [];
+    for (const sub of subs) {
+      if (once && done.length) break;
+      if (sub.start) {
+        const inst = await this.createInstance({
+          processDefinitionKey: sub.processDefinitionKey,
+          startElementId: sub.elementId,
+          startVariables: vars,
+          tenantId,
+          by: `message:${messageKey}`,
+        });
+        done.push(inst._id);
+        continue;
+      }
+      if (
+        sub.correlationKey !== correlationKey ||
+        !sub.processInstanceKey ||
+        done.includes(sub.processInstanceKey)
+      )
+        continue;
+      try {
+        await this.execute(
+          sub.processInstanceKey,
+          { t: 'trigger', wait: sub._id, vars, messageKey },
+          `message:${messageKey}`,
+        );
+        done.push(sub.processInstanceKey);
+      } catch (err) {
+        if (!(err instanceof EngineError)) throw err;
+      }
+    }
+    return done;
+  }
+
+  /** A new subscription checks the buffered messages that may be waiting for it. */
+  private async correlateBuffered(sub: SubscriptionDoc): Promise<void> {
+    if (sub.kind !== 'msg' || sub.start || !sub.processInstanceKey) return;
+    const now = Date.now();
+    const msgs = await this.c.messages
+      .find({ name: sub.name, correlationKey: sub.correlationKey, tenantId: sub.tenantId })
+      .toArray();
+    for (const m of msgs) {
+      if (m.expires <= now || m.correlated.includes(sub.processInstanceKey)) continue;
+      await this.c.messages.updateOne(
+        { _id: m._id },
+        { $push: { correlated: sub.processInstanceKey } },
+      );
+      await this.sendQuietly(sub.processInstanceKey, {
+        t: 'trigger',
+        wait: sub._id,
+        vars: JSON.parse(m.variables) as Vars,
+        messageKey: m._id,
+      });
+      return;
+    }
+  }
+
+  /** Broadcasts a signal to every waiting signal catch event and signal start event. */
+  async broadcastSignal(
+    name: string,
+    variables: Vars = {},
+    tenantId = DEFAULT_TENANT,
+  ): Promise<{ signalKey: string; tenantId: string }> {
+    const signalKey = this.keys.next();
+    const subs = await this.c.subs.find({ name, kind: 'sig', tenantId }).toArray();
+    for (const sub of subs) {
+      if (sub.start)
+        await this.createInstance({
+          processDefinitionKey: sub.processDefinitionKey,
+          startElementId: sub.elementId,
+          startVariables: variables,
+          tenantId,
+          by: `signal:${signalKey}`,
+        });
+      else if (sub.processInstanceKey)
+        await this.sendQuietly(sub.processInstanceKey, {
+          t: 'trigger',
+          wait: sub._id,
+          vars: variables,
+        });
+    }
+    return { signalKey, tenantId };
+  }
+
+  // timers //////////
+
+  private nextWake = Infinity;
+
+  private wakeTimers(due: number): void {
+    if (this.stopped || due >= this.nextWake) return;
+    this.nextWake = due;
+    const delay = Math.max(0, due - Date.now());
+    if (delay < (this.opts.timerIntervalMs ?? 500)) {
+      setTimeout(() => {
+        this.nextWake = Infinity;
+        if (!this.stopped)
+          void this.fireDueTimers().catch((err: unknown) =>
+            this.log.warn({ err }, 'timer run failed'),
+          );
+      }, delay).unref();
+    }
+  }
+
+  /** Fires every due timer once across all nodes (the claim is an insert). */
+  async fireDueTimers(): Promise<number> {
+    const now = Date.now();
+    const due = await this.c.timers.find({ due: { $lte: now } }).toArray();
+    let fired = 0;
+    for (const t of due) {
+      if (this.stopped) break;
+      const claimId = `timer:${t._id}:${t.due}`;
+      try {
+        await this.c.claims.insertOne({ _id: claimId, by: this.nodeName, at: now });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        const claim = await this.c.claims.findOne({ _id: claimId });
+        if (!claim || now - claim.at < CLAIM_LEASE_MS) continue;
+        await this.c.claims.deleteOne({ _id: claimId }); // the claimer died: take over next round
+        continue;
+      }
+      try {
+        if (t.start) await this.fireStartTimer(t);
+        else if (t.processInstanceKey)
+          await this.sendQuietly(t.processInstanceKey, { t: 'trigger', wait: t._id, vars: {} });
+        fired++;
+      } catch (err) {
+        await this.c.claims.deleteOne({ _id: claimId });
+        throw err;
+      }
+    }
+    return fired;
+  }
+
+  private async fireStartTimer(t: TimerDoc): Promise<void> {
+    const start = t.start!;
+    await this.createInstance({
+      processDefinitionKey: t.processDefinitionKey,
+      startElementId: t.elementId,
+      tenantId: t.tenantId,
+      by: `timer:${t._id}`,
+    });
+    if (start.cyc && start.rep !== 0) {
+      const next = feelPort(Date.now()).nextCycle(start.cyc, t.due);
+      if (next.ok && next.value !== undefined) {
+        await this.c.timers.updateOne(
+          { _id: t._id },
+          {
+            $set: {
+              due: next.value,
+              start: { rep: start.rep > 0 ? start.rep - 1 : start.rep, cyc: start.cyc },
+            },
+          },
+        );
+        return;
+      }
+    }
+    await this.c.timers.deleteOne({ _id: t._id });
+  }
+
+  // incidents and variables //////////
+
+  /** Resolves an incident: re-runs the step that failed (job incidents get their job back). */
+  async resolveIncident(key: string, by = 'api'): Promise<void> {
+    const inc = await this.c.incidents.findOne({ _id: key });
+    if (!inc || inc.state !== 'ACTIVE')
+      throw new EngineError(
+        404,
+        'NOT_FOUND',
+        `Expected to resolve incident with key '${key}', but no such incident was found`,
+      );
+    let retries: number | undefined;
+    if (inc.jobKey) {
+      const job = await this.c.jobs.findOne({ _id: inc.jobKey });
+      retries = job?.retries;
+      if (inc.errorType === 'JOB_NO_RETRIES' && (!retries || retries < 1)) {
+        throw new EngineError(
+          409,
+          'INVALID_STATE',
+          `Expected to resolve incident ${key} of job ${inc.jobKey}, but the job has no retries left; update its retries first`,
+        );
+      }
+      await this.c.jobs.deleteOne({ _id: inc.jobKey });
+    }
+    await this.execute(inc.processInstanceKey, { t: 'resolve', incident: key, retries }, by);
+  }
+
+  /** Sets variables on an element instance scope (or propagates them). */
+  async setVariables(
+    elementInstanceKey: string,
+    variables: Vars,
+    local: boolean,
+    by = 'api',
+  ): Promise<void> {
+    await this.execute(
+      instanceKeyOf(elementInstanceKey),
+      { t: 'setVars', scope: elementInstanceKey, vars: variables, local },
+      by,
+    );
+  }
+
+  /** All commits of an instance, oldest first (its history). */
+  async history(instanceKey: string): Promise<CommitDoc[]> {
+    const doc = await this.loadInstance(instanceKey);
+    if (!doc)
+      throw new EngineError(
+        404,
+        'NOT_FOUND',
+        `Expected to find process instance with key '${instanceKey}', but none found`,
+      );
+    const ids = Array.from({ length: doc.v }, (_, i) => `${instanceKey}:${i + 1}`);
+    const commits: CommitDoc[] = [];
+    for (const _id of ids) {
+      const c = await this.c.commits.findOne({ _id });
+      if (c) commits.push(c);
+    }
+    return commits;
+  }
+
+  /** The incidents of one instance (for monitoring). */
+  async incidentsOf(instanceKey: string): Promise<IncidentDoc[]> {
+    const doc = await this.loadInstance(instanceKey);
+    if (!doc) return [];
+    const out: IncidentDoc[] = [];
+    for (const id of parseState(doc).incidents) {
+      const inc = await this.c.incidents.findOne({ _id: id });
+      if (inc) out.push(inc);
+    }
+    return out;
+  }
+}
+
+/** The instance state held in an instance document. */
+export function parseState(doc: Pick<InstanceDoc, 's'>): InstanceState {
+  return JSON.parse(doc.s) as InstanceState;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function ignoreDuplicate(err: unknown): void {
+  if (!isDuplicateKey(err)) throw err;
+}
+
+function rejection(err: unknown): Error {
+  if (err instanceof CommandRejection)
+    return new EngineError(
+      err.status,
+      err.code === 'INSTANCE_NOT_ACTIVE' ? 'NOT_FOUND' : err.code,
+      err.message,
+    );
+  return err as Error;
+}
