@@ -40,7 +40,7 @@ export async function startServer(
   }
   let db: Database;
   try {
-    db = await connectDatabase(uri);
+    db = await connectDatabase(uri, { sqliteDir: embedded?.dataDir });
   } catch (err) {
     await embedded?.stop();
     throw err;

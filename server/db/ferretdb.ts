@@ -1,4 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -41,8 +42,8 @@ function installedVersion(bin: string): string | undefined {
   return /version:\s*(\S+)/.exec(out.stdout ?? '')?.[1];
 }
 
-function run(cmd: string, args: string[], cwd: string): string {
-  const out = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+function run(cmd: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): string {
+  const out = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (out.error) throw out.error;
   if (out.status !== 0) {
     throw new DatabaseSetupError(
@@ -73,23 +74,37 @@ async function withLock<T>(lockDir: string, fn: () => T): Promise<T> {
   }
 }
 
+function requireGo(what: string): void {
+  const goVersion = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (goVersion.error || goVersion.status !== 0) {
+    throw new DatabaseSetupError(
+      `The embedded database needs Go ≥ 1.22 to build ${what}: install Go (https://go.dev/dl/) or set MONGODB_URI to a MongoDB or FerretDB server.`,
+    );
+  }
+}
+
 /**
- * Builds FerretDB from the Go module proxy into the tools folder unless the right version is
- * already there. Idempotent and safe to call from several processes at once.
+ * Builds what the embedded database needs into the tools folder: FerretDB itself and our
+ * SQLite `_id` index tool (see {@link ensureSqliteIndexTool}). Returns the FerretDB binary.
+ * Idempotent and safe to call from several processes at once.
+ */
+export async function ensureFerretdb(log: LaunchLog = silentLog): Promise<string> {
+  const bin = await ensureFerretdbBinary(log);
+  await ensureSqliteIndexTool(log);
+  return bin;
+}
+
+/**
+ * Builds FerretDB from the Go module proxy unless the right version is already there.
  *
  * `go install …@v1.24.2` alone yields a binary that panics at start (the module ships without
  * build/version/version.txt), so the module source is downloaded from the proxy, the version
  * file written, and the command built from that copy.
  */
-export async function ensureFerretdb(log: LaunchLog = silentLog): Promise<string> {
+async function ensureFerretdbBinary(log: LaunchLog): Promise<string> {
   const bin = ferretdbBinary();
   if (installedVersion(bin) === FERRETDB_VERSION) return bin;
-  const goVersion = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (goVersion.error || goVersion.status !== 0) {
-    throw new DatabaseSetupError(
-      'The embedded database needs Go ≥ 1.22 to build FerretDB: install Go (https://go.dev/dl/) or set MONGODB_URI to a MongoDB or FerretDB server.',
-    );
-  }
+  requireGo('FerretDB');
   fs.mkdirSync(path.dirname(bin), { recursive: true });
   return withLock(path.join(toolsDir(), '.ferretdb-build.lock'), () => {
     if (installedVersion(bin) === FERRETDB_VERSION) return bin;
@@ -123,6 +138,103 @@ export async function ensureFerretdb(log: LaunchLog = silentLog): Promise<string
     }
     log.info(`FerretDB built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return bin;
+  });
+}
+
+/** Source folder of the `_id` index tool (a Go module of our own). */
+const SQLITE_INDEX_SOURCE = path.join(__dirname, '..', '..', 'scripts', 'sqlite-index');
+
+/** Path of the SQLite `_id` index tool inside the tools folder. */
+export function sqliteIndexBinary(): string {
+  return path.join(toolsDir(), 'bin', 'kehou-sqlite-index');
+}
+
+/** The file FerretDB's SQLite backend keeps database `dbName` in. */
+export function sqliteDatabaseFile(sqliteDir: string, dbName: string): string {
+  return path.join(sqliteDir, `${dbName}.sqlite`);
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function sqliteIndexSourceHash(): string {
+  const hash = createHash('sha256');
+  const files = fs
+    .readdirSync(SQLITE_INDEX_SOURCE)
+    .filter((f) => /\.go$|^go\.(mod|sum)$/.test(f))
+    .sort();
+  for (const f of files) {
+    hash
+      .update(`${f}\0`)
+      .update(fs.readFileSync(path.join(SQLITE_INDEX_SOURCE, f)))
+      .update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Builds `scripts/sqlite-index` into the tools folder with `go build`, unless the binary there
+ * was built from the same source (a hash of it is kept next to the binary). Idempotent and
+ * safe to call from several processes at once.
+ */
+export async function ensureSqliteIndexTool(log: LaunchLog = silentLog): Promise<string> {
+  const bin = sqliteIndexBinary();
+  const stamp = `${bin}.sha256`;
+  const hash = sqliteIndexSourceHash();
+  const isCurrent = () => fs.existsSync(bin) && readIfExists(stamp)?.trim() === hash;
+  if (isCurrent()) return bin;
+  requireGo('the SQLite index tool');
+  fs.mkdirSync(path.dirname(bin), { recursive: true });
+  return withLock(path.join(toolsDir(), '.sqlite-index-build.lock'), () => {
+    if (isCurrent()) return bin;
+    const started = Date.now();
+    log.info('building the SQLite _id index tool (scripts/sqlite-index)…');
+    const tmpBin = `${bin}.tmp-${process.pid}`;
+    // GOWORK=off: a go.work in a parent folder must not pull this module into another build.
+    run('go', ['build', '-trimpath', '-o', tmpBin, '.'], SQLITE_INDEX_SOURCE, {
+      ...process.env,
+      GOWORK: 'off',
+    });
+    fs.renameSync(tmpBin, bin);
+    fs.writeFileSync(stamp, `${hash}\n`);
+    log.info(`SQLite _id index tool built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return bin;
+  });
+}
+
+/**
+ * Runs the SQLite `_id` index tool on one database file of a running embedded FerretDB:
+ * creates the missing `_id` expression indexes of `collections` (all when empty), or with
+ * `check` only reports the query plan of a lookup by `_id`. Resolves to the tool's output lines.
+ */
+export async function runSqliteIndexTool(
+  dbFile: string,
+  collections: readonly string[],
+  opts: { check?: boolean } = {},
+): Promise<string[]> {
+  // `--` ends the flags, so neither the path nor a collection name is taken for one.
+  const args = [...(opts.check ? ['--check'] : []), '--', dbFile, ...collections];
+  return new Promise((resolve, reject) => {
+    execFile(
+      sqliteIndexBinary(),
+      args,
+      { encoding: 'utf8', timeout: 120_000 },
+      (err, stdout, stderr) => {
+        if (err) {
+          reject(
+            new DatabaseSetupError(`kehou-sqlite-index failed: ${stderr.trim() || err.message}`),
+          );
+          return;
+        }
+        resolve(stdout.split('\n').filter((line) => line.length > 0));
+      },
+    );
   });
 }
 

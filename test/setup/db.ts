@@ -10,6 +10,14 @@ export function testServerUri(): string {
   return uri;
 }
 
+/**
+ * The data folder of the run's embedded FerretDB (set by the global setup), or undefined when
+ * the tests run against MONGODB_URI.
+ */
+export function testSqliteDir(): string | undefined {
+  return process.env.KEHOU_TEST_FERRETDB_DIR || undefined;
+}
+
 /** A database name of its own for one test file. */
 export function uniqueDbName(hint = expect.getState().testPath ?? 'test'): string {
   const stem = path
@@ -25,7 +33,7 @@ export async function openTestDatabase(): Promise<
   Database & { drop(): Promise<void>; dbName: string }
 > {
   const dbName = uniqueDbName();
-  const db = await connectDatabase(testServerUri(), { dbName });
+  const db = await connectDatabase(testServerUri(), { dbName, sqliteDir: testSqliteDir() });
   return Object.assign(db, {
     dbName,
     async drop() {

@@ -14,6 +14,7 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   if (process.env.MONGODB_URI) {
     process.env.KEHOU_TEST_MONGODB_URI = process.env.MONGODB_URI;
+    delete process.env.KEHOU_TEST_FERRETDB_DIR;
     return;
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-test-db-'));
@@ -23,4 +24,6 @@ export default async function globalSetup(): Promise<void> {
   });
   globalThis.__KEHOU_TEST_DB__ = db;
   process.env.KEHOU_TEST_MONGODB_URI = db.uri;
+  // Test files pass it to connectDatabase as sqliteDir, as server/main.ts does.
+  process.env.KEHOU_TEST_FERRETDB_DIR = db.dataDir;
 }
