@@ -1,7 +1,7 @@
 // ESM-only dependencies (bpmn-moddle, feelin, …) are transformed to CommonJS for jest.
 const esmPackages = [
   'bpmn-moddle', 'moddle', 'moddle-xml', 'min-dash', 'saxen', 'feelin', 'lezer-feel',
-  '@lezer', 'temporal-polyfill', 'temporal-spec', 'zeebe-bpmn-moddle', '@camunda8',
+  '@lezer', 'temporal-polyfill', 'temporal-spec', 'temporal-utils', 'zeebe-bpmn-moddle', '@camunda8',
 ];
 
 /** @type {import('jest').Config} */

@@ -9,6 +9,9 @@ import {
   type Database,
 } from './db/connection';
 import { DatabaseSetupError, startFerretdb, type EmbeddedDatabase } from './db/ferretdb';
+import { ServiceAccounts } from './engine/api/accounts';
+import { createV2Router } from './engine/api/v2.router';
+import { Engine } from './engine/engine';
 import { createLogger, type Logger } from './lib/logger';
 
 /** A running server: its address and how to stop it. */
@@ -16,6 +19,7 @@ export interface RunningServer {
   url: string;
   port: number;
   db: Database;
+  engine: Engine;
   logger: Logger;
   /** Graceful stop: stop accepting, finish in-flight requests (bounded), close the database. */
   stop(): Promise<void>;
@@ -47,7 +51,18 @@ export async function startServer(
   }
   logger.info({ database: redactUri(uri), embedded: Boolean(embedded) }, 'database connected');
 
-  const app = createApp({ db, logger, bodyLimit: config.BODY_LIMIT });
+  const engine = new Engine(db, { logger });
+  await engine.start();
+  const accounts = new ServiceAccounts(engine.collections);
+  if (config.KEHOU_SERVICE_USER && config.KEHOU_SERVICE_PASSWORD) {
+    await accounts.ensure(config.KEHOU_SERVICE_USER, config.KEHOU_SERVICE_PASSWORD);
+  }
+  const app = createApp({
+    db,
+    logger,
+    bodyLimit: config.BODY_LIMIT,
+    mounts: [{ path: '/v2', router: createV2Router({ engine, accounts }) }],
+  });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -62,11 +77,16 @@ export async function startServer(
     url: `http://${config.HOST}:${port}`,
     port,
     db,
+    engine,
     logger,
     stop() {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        // releases long-polling job activations so their connections can finish
+        await engine
+          .stop()
+          .catch((err: unknown) => logger.warn({ err }, 'stopping the engine failed'));
         const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
         await closed;
         clearTimeout(grace);

@@ -14,8 +14,8 @@ export interface PluginDeps {
   logger: Logger;
   /** Maximum JSON body, e.g. "1mb". */
   bodyLimit?: string;
-  /** Extra routers mounted before the 404 handler (modules, the /v2 API). */
-  routers?: Router[];
+  /** Routers mounted before the 404 handler (modules, the /v2 API), each under its path. */
+  mounts?: { path: string; router: Router }[];
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -70,7 +70,7 @@ export function createPlugin(deps: PluginDeps): Router {
     });
   });
 
-  for (const r of deps.routers ?? []) router.use(r);
+  for (const m of deps.mounts ?? []) router.use(m.path, m.router);
 
   router.use(notFoundHandler);
   router.use(problemHandler(deps.logger));
