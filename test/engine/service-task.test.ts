@@ -49,7 +49,7 @@ describe('service task through the official Camunda client', () => {
     expect(instance.processDefinitionId).toBe('one-task');
     expect(seen).toEqual([{ a: 41, mood: 'calm' }]);
     const vars = await h.client.searchVariables(
-      { filter: { processInstanceKey: created.processInstanceKey } },
+      { filter: { processInstanceKey: brand(created.processInstanceKey) } },
       { consistency: { waitUpToMs: 0 } },
     );
     expect(Object.fromEntries(vars.items.map((v) => [v.name, JSON.parse(v.value)]))).toEqual({
