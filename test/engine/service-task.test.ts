@@ -1,4 +1,5 @@
 import {
+  brand,
   deployFixtures,
   eventually,
   startEngineHarness,
