@@ -465,6 +465,10 @@ class Run {
       ei.loop = step.loop;
       const local: Vars = (this.s.vars[ei.k] = {});
       if (el.loop?.inputElement) local[el.loop.inputElement] = step.item ?? null;
+      // Zeebe creates the output element variable locally (null) so each inner instance's
+      // result stays in its own scope instead of propagating to the process
+      const out = outputVariable(el.loop?.outputElement);
+      if (out && out !== el.loop?.inputElement && out !== 'loopCounter') local[out] = null;
       local.loopCounter = (step.loop ?? 0) + 1;
     }
     this.s.els[ei.k] = ei;
@@ -1126,35 +1130,38 @@ class Run {
       const coll = this.s.vars[body.k]![loop.outputCollection];
       if (Array.isArray(coll)) coll[ei.loop ?? 0] = r.value;
     }
+    // Zeebe evaluates the completion condition in the completing inner instance's scope (its
+    // input and output element are visible), counting it as completed and no longer active
+    let satisfied = false;
+    if (loop.completionCondition) {
+      const ctxVars: Vars = {
+        ...this.visible(ei.k),
+        numberOfInstances: b.n,
+        numberOfActiveInstances: this.childrenOf(body.k).length - 1,
+        numberOfCompletedInstances: b.done + 1,
+        numberOfTerminatedInstances: b.ended,
+      };
+      const c = this.ctx.feel.bool(stripEq(loop.completionCondition), ctxVars);
+      if (!c.ok)
+        return this.exprIncident(
+          ei,
+          `failed to evaluate completion condition '${loop.completionCondition}': ${c.error}`,
+          'complete',
+        );
+      satisfied = c.value;
+    }
     this.closeWaitsOf(ei.k);
     this.event(ei, 'C');
     delete this.s.els[ei.k];
     delete this.s.vars[ei.k];
     b.done++;
     let finished = b.done + b.ended >= b.n;
-    if (!finished && loop.completionCondition) {
-      const ctxVars: Vars = {
-        ...this.visible(body.k),
-        numberOfInstances: b.n,
-        numberOfActiveInstances: this.childrenOf(body.k).length,
-        numberOfCompletedInstances: b.done,
-        numberOfTerminatedInstances: b.ended,
-        loopCounter: (ei.loop ?? 0) + 1,
-      };
-      const c = this.ctx.feel.bool(stripEq(loop.completionCondition), ctxVars);
-      if (!c.ok)
-        return this.exprIncident(
-          body,
-          `failed to evaluate completion condition '${loop.completionCondition}': ${c.error}`,
-          'complete',
-        );
-      if (c.value) {
-        for (const child of this.childrenOf(body.k)) {
-          this.terminate(child.k, true);
-          b.ended++;
-        }
-        finished = true;
+    if (!finished && satisfied) {
+      for (const child of this.childrenOf(body.k)) {
+        this.terminate(child.k, true);
+        b.ended++;
       }
+      finished = true;
     }
     if (finished) return this.push({ a: 'complete', k: body.k });
     if (loop.sequential && b.next < b.n) this.spawnInner(body, el, b.next);
@@ -1287,7 +1294,8 @@ class Run {
   /** A process or sub-process with nothing left to do completes. */
   private completeScopeIfDone(scope: number): void {
     const ei = this.s.els[scope];
-    if (!ei || ei.mi || ei.inc) return;
+    // an inner instance of a multi-instance sub-process completes like any sub-process
+    if (!ei || ei.mi === 'body' || ei.inc) return;
     if (scope !== 0 && this.el(ei.id).type !== 'subProcess') return;
     if (this.childrenOf(scope).length) return;
     if (Object.keys(this.s.joins).some((jk) => jk.startsWith(`${scope}/`))) return;
@@ -1463,6 +1471,11 @@ class Run {
     }
     return false;
   }
+}
+
+/** The variable an output element expression reads when it is a plain (nested) name, as `=result` or `=result.score`. */
+function outputVariable(expr: string | undefined): string | undefined {
+  return expr ? /^=?\s*([A-Za-z_][\w]*)(\.[A-Za-z_][\w]*)*\s*$/.exec(expr)?.[1] : undefined;
 }
 
 function stripEq(expr: string): string {
