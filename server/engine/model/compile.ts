@@ -9,6 +9,7 @@ import type {
   EventDef,
   LoopDef,
   Mapping,
+  MessageDef,
 } from './types';
 
 /** A moddle element as parsed: typed loosely, read through the helpers below. */
@@ -76,6 +77,14 @@ function body(v: unknown): string | undefined {
   return str((v as ModdleElement | undefined)?.body);
 }
 
+/** A referenced `bpmn:message` with its `zeebe:subscription` correlation key. */
+function messageDef(ref: unknown): MessageDef | undefined {
+  const msg = ref as ModdleElement | undefined;
+  if (!msg) return undefined;
+  const sub = ext(msg, 'zeebe:Subscription');
+  return { name: str(msg.name) ?? '', correlationKey: str(sub?.correlationKey) };
+}
+
 /** Strips the leading `=` of a FEEL expression; a static condition is taken literally. */
 function feel(expr: string): string {
   return expr.startsWith('=') ? expr.slice(1) : expr;
@@ -97,16 +106,8 @@ class Compiler {
     }
     const d = defs[0]!;
     switch (d.$type) {
-      case 'bpmn:MessageEventDefinition': {
-        const msg = d.messageRef as ModdleElement | undefined;
-        const sub = ext(msg, 'zeebe:Subscription');
-        return {
-          kind: 'message',
-          message: msg
-            ? { name: str(msg.name) ?? '', correlationKey: str(sub?.correlationKey) }
-            : undefined,
-        };
-      }
+      case 'bpmn:MessageEventDefinition':
+        return { kind: 'message', message: messageDef(d.messageRef) };
       case 'bpmn:TimerEventDefinition': {
         const date = body(d.timeDate);
         const duration = body(d.timeDuration);
@@ -294,6 +295,12 @@ class Compiler {
       case 'subProcess':
         c.triggeredByEvent = el.triggeredByEvent === true;
         if (el.$type !== 'bpmn:SubProcess') this.problem(id, `${el.$type} is not supported`);
+        break;
+      case 'receiveTask':
+        c.message = messageDef(el.messageRef);
+        if (!c.message?.name) this.problem(id, 'a receive task needs a message with a name');
+        else if (!c.message.correlationKey)
+          this.problem(id, 'a receive task needs zeebe:subscription correlationKey');
         break;
       case 'exclusiveGateway':
       case 'inclusiveGateway':

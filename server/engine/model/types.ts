@@ -111,6 +111,8 @@ export interface CElement {
   incoming: string[];
   outgoing: string[];
   event?: EventDef;
+  /** Receive tasks: the message they wait for. */
+  message?: MessageDef;
   /** Start events of event sub-processes: interrupting or not. */
   interrupting?: boolean;
   /** Boundary events: the activity they are attached to and whether they cancel it. */
