@@ -1019,9 +1019,14 @@ class Run {
     }
     const target = this.el(wait.e);
     const rearm = wait.k === 'timer' && wait.cyc && wait.rep !== 0 && !this.interrupts(target);
-    delete this.s.waits[waitKey];
-    if (wait.k !== 'timer') this.effects.push({ op: 'del', coll: 'subs', id: waitKey });
-    else this.effects.push({ op: 'del', coll: 'timers', id: waitKey });
+    // Zeebe keeps a non-interrupting message or signal subscription open while its scope is
+    // active: the boundary or event sub-process runs once per message
+    const keep = wait.k !== 'timer' && !this.interrupts(target);
+    if (!keep) {
+      delete this.s.waits[waitKey];
+      if (wait.k !== 'timer') this.effects.push({ op: 'del', coll: 'subs', id: waitKey });
+      else this.effects.push({ op: 'del', coll: 'timers', id: waitKey });
+    }
     if (rearm) this.rearm(owner, target, wait);
 
     if (target.type === 'boundaryEvent') {
