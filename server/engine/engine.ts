@@ -1032,23 +1032,14 @@ export class Engine {
   }): Promise<{ messageKey: string; tenantId: string }> {
     const tenantId = msg.tenantId ?? DEFAULT_TENANT;
     const correlationKey = msg.correlationKey ?? '';
-    if (msg.messageId) {
-      try {
-        await this.c.messageIds.insertOne({
-          _id: `${tenantId}|${msg.name}|${msg.messageId}`,
-          by: this.nodeName,
-          at: Date.now(),
-        });
-      } catch (err) {
-        if (isDuplicateKey(err)) {
-          throw new EngineError(
-            409,
-            'ALREADY_EXISTS',
-            `Expected to publish a new message with id '${msg.messageId}', but a message with that id was already published`,
-          );
-        }
-        throw err;
-      }
+    // Zeebe only checks the buffer: an id is taken while a message with the same name,
+    // correlation key and id is buffered, so an unbuffered message (TTL 0) reserves nothing
+    if (msg.messageId && (msg.timeToLiveMs ?? 0) > 0) {
+      await this.reserveMessageId(
+        JSON.stringify([tenantId, msg.name, correlationKey, msg.messageId]),
+        msg.messageId,
+        Date.now() + msg.timeToLiveMs!,
+      );
     }
     const messageKey = this.keys.next();
     const vars = msg.variables ?? {};
@@ -1073,6 +1064,26 @@ export class Engine {
       });
     }
     return { messageKey, tenantId };
+  }
+
+  /** Takes a message id until `until`; a reservation whose message left the buffer is taken over. */
+  private async reserveMessageId(_id: string, messageId: string, until: number): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.c.messageIds.insertOne({ _id, by: this.nodeName, at: Date.now(), until });
+        return;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      const held = await this.c.messageIds.findOne({ _id });
+      if (held && (held.until ?? Infinity) > Date.now()) break;
+      if (held) await this.c.messageIds.deleteOne({ _id, until: held.until });
+    }
+    throw new EngineError(
+      409,
+      'ALREADY_EXISTS',
+      `Expected to publish a new message with id '${messageId}', but a message with that name, correlation key and id is already buffered`,
+    );
   }
 
   /** Correlates a message to one waiting subscription or start event, without buffering. */

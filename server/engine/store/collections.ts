@@ -134,6 +134,8 @@ export interface ClaimDoc {
   _id: string;
   by: string;
   at: number;
+  /** Reservations that lapse (message ids of buffered messages): until when they hold. */
+  until?: number;
 }
 
 /** An engine node's lease on a node id. */
