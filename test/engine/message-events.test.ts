@@ -1,0 +1,327 @@
+import {
+  deployFixtures,
+  eventually,
+  startEngineHarness,
+  type EngineHarness,
+} from '../fixtures/engine';
+import {
+  elementsIn,
+  instancesOf,
+  rootVariables,
+  startInstance,
+  waitForElement,
+  waitForInstance,
+} from '../fixtures/engine-queries';
+
+/** The HTTP status and problem title of a rejected client call. */
+async function problemOf(call: Promise<unknown>): Promise<{ status?: number; title?: string }> {
+  try {
+    await call;
+  } catch (err) {
+    const e = err as { status?: number; title?: string };
+    return { status: e.status, title: e.title };
+  }
+  throw new Error('expected the call to be rejected');
+}
+
+describe('message events', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ timerIntervalMs: 100 });
+    await deployFixtures(
+      h,
+      'message-catch.bpmn',
+      'message-receive-task.bpmn',
+      'message-boundary.bpmn',
+      'message-start.bpmn',
+      'message-event-subprocess.bpmn',
+    );
+  });
+  afterEach(() => {
+    h.client.stopAllWorkers();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  describe('intermediate message catch event', () => {
+    it('should correlate a message by the correlation key taken from a variable', async () => {
+      // given
+      const key = await startInstance(h, 'message-catch', { orderId: 'order-1' });
+      const other = await startInstance(h, 'message-catch', { orderId: 'order-2' });
+      await waitForElement(h, key, 'PaymentReceived');
+
+      // when
+      await h.client.publishMessage({
+        name: 'payment-received',
+        correlationKey: 'order-1',
+        variables: { amount: 12.5 },
+      });
+
+      // then
+      await waitForInstance(h, key, 'COMPLETED');
+      expect(await rootVariables(h, key)).toEqual({ orderId: 'order-1', amount: 12.5 });
+      expect(await elementsIn(h, other, 'ACTIVE')).toEqual(['message-catch', 'PaymentReceived']);
+    });
+
+    it('should correlate a number correlation key as its text', async () => {
+      // given
+      const key = await startInstance(h, 'message-catch', { orderId: 4711 });
+
+      // when
+      await h.client.publishMessage({ name: 'payment-received', correlationKey: '4711' });
+
+      // then
+      await waitForInstance(h, key, 'COMPLETED');
+    });
+
+    it('should correlate a buffered message when the instance arrives within its time to live', async () => {
+      // given
+      await h.client.publishMessage({
+        name: 'payment-received',
+        correlationKey: 'early-bird',
+        timeToLive: 60_000,
+        variables: { paidEarly: true },
+      });
+
+      // when
+      const key = await startInstance(h, 'message-catch', { orderId: 'early-bird' });
+
+      // then
+      await waitForInstance(h, key, 'COMPLETED');
+      expect(await rootVariables(h, key)).toMatchObject({ paidEarly: true });
+    });
+
+    it('should not keep a message published with time to live 0 for a later subscription', async () => {
+      // given
+      await h.client.publishMessage({
+        name: 'payment-received',
+        correlationKey: 'too-early',
+        timeToLive: 0,
+        variables: { which: 'first' },
+      });
+      const key = await startInstance(h, 'message-catch', { orderId: 'too-early' });
+
+      // when
+      await h.client.publishMessage({
+        name: 'payment-received',
+        correlationKey: 'too-early',
+        variables: { which: 'second' },
+      });
+
+      // then
+      await waitForInstance(h, key, 'COMPLETED');
+      expect(await rootVariables(h, key)).toMatchObject({ which: 'second' });
+    });
+  });
+
+  it('should complete a receive task when its message arrives', async () => {
+    // given
+    const key = await startInstance(h, 'message-receive-task', { contractId: 'C-7' });
+    await waitForElement(h, key, 'ReceiveSignature');
+
+    // when
+    await h.client.publishMessage({
+      name: 'contract-signed',
+      correlationKey: 'C-7',
+      variables: { signedBy: 'Li Wei' },
+    });
+
+    // then
+    await waitForInstance(h, key, 'COMPLETED');
+    expect(await elementsIn(h, key, 'COMPLETED')).toEqual([
+      'message-receive-task',
+      'Start',
+      'ReceiveSignature',
+      'End',
+    ]);
+    expect(await rootVariables(h, key)).toMatchObject({ signedBy: 'Li Wei' });
+  });
+
+  describe('message boundary events', () => {
+    it('should run a non-interrupting message boundary for each message while the task goes on', async () => {
+      // given
+      const key = await startInstance(h, 'message-boundary', { orderId: 'B-1' });
+
+      // when
+      await h.client.publishMessage({ name: 'customer-note', correlationKey: 'B-1' });
+      await waitForElement(h, key, 'NoteFiled', 'COMPLETED');
+      await h.client.publishMessage({ name: 'customer-note', correlationKey: 'B-1' });
+
+      // then
+      await waitForElement(h, key, 'NoteFiled', 'COMPLETED', 2);
+      expect(await elementsIn(h, key, 'ACTIVE')).toEqual(['message-boundary', 'PrepareOrder']);
+      h.client.createJobWorker({
+        jobType: 'prepare-order',
+        jobTimeoutMs: 30_000,
+        maxParallelJobs: 1,
+        jobHandler: (job) => job.complete(),
+      });
+      await waitForInstance(h, key, 'COMPLETED');
+      expect(await elementsIn(h, key, 'COMPLETED')).toContain('Prepared');
+    });
+
+    it('should cancel the task through an interrupting message boundary', async () => {
+      // given
+      const key = await startInstance(h, 'message-boundary', { orderId: 'B-2' });
+
+      // when
+      await h.client.publishMessage({
+        name: 'order-cancelled',
+        correlationKey: 'B-2',
+        variables: { cancelReason: 'changed mind' },
+      });
+
+      // then
+      await waitForInstance(h, key, 'COMPLETED');
+      expect(await elementsIn(h, key, 'TERMINATED')).toEqual(['PrepareOrder']);
+      expect(await elementsIn(h, key, 'COMPLETED')).toEqual([
+        'message-boundary',
+        'Start',
+        'OrderCancelled',
+        'Cancelled',
+      ]);
+      expect(await rootVariables(h, key)).toMatchObject({ cancelReason: 'changed mind' });
+    });
+  });
+
+  it('should create an instance with the message variables from a message start event', async () => {
+    // given
+    expect(await instancesOf(h, 'message-start')).toEqual([]);
+
+    // when
+    await h.client.publishMessage({
+      name: 'order-placed',
+      correlationKey: '',
+      variables: { orderId: 'S-1', total: 99 },
+    });
+
+    // then
+    const [instance] = await eventually(async () => {
+      const found = await instancesOf(h, 'message-start');
+      return found.length ? found : undefined;
+    });
+    const key = String(instance!.processInstanceKey);
+    expect(await rootVariables(h, key)).toEqual({ orderId: 'S-1', total: 99 });
+    expect(await elementsIn(h, key, 'ACTIVE')).toEqual(['message-start', 'ReviewOrder']);
+  });
+
+  it('should refuse a second publication with the same message id', async () => {
+    // given
+    await h.client.publishMessage({
+      name: 'payment-received',
+      correlationKey: 'dedupe',
+      messageId: 'payment-42',
+      timeToLive: 60_000,
+    });
+
+    // when
+    const problem = await problemOf(
+      h.client.publishMessage({
+        name: 'payment-received',
+        correlationKey: 'dedupe',
+        messageId: 'payment-42',
+        timeToLive: 60_000,
+      }),
+    );
+
+    // then
+    expect(problem).toEqual({ status: 409, title: 'ALREADY_EXISTS' });
+  });
+
+  it('should accept the same message id again for another correlation key', async () => {
+    // given
+    await h.client.publishMessage({
+      name: 'payment-received',
+      correlationKey: 'dedupe-a',
+      messageId: 'payment-43',
+      timeToLive: 60_000,
+    });
+
+    // when
+    const published = await h.client.publishMessage({
+      name: 'payment-received',
+      correlationKey: 'dedupe-b',
+      messageId: 'payment-43',
+      timeToLive: 60_000,
+    });
+
+    // then
+    expect(published.messageKey).toBeTruthy();
+  });
+
+  it('should accept the same message id again once the first message left the buffer', async () => {
+    // given a message that was never buffered (time to live 0)
+    await h.client.publishMessage({
+      name: 'payment-received',
+      correlationKey: 'dedupe-c',
+      messageId: 'payment-44',
+      timeToLive: 0,
+    });
+
+    // when
+    const published = await h.client.publishMessage({
+      name: 'payment-received',
+      correlationKey: 'dedupe-c',
+      messageId: 'payment-44',
+      timeToLive: 60_000,
+    });
+
+    // then
+    expect(published.messageKey).toBeTruthy();
+  });
+
+  describe('message correlation (POST /messages/correlation)', () => {
+    it('should return the key of the instance the message was correlated to', async () => {
+      // given
+      const key = await startInstance(h, 'message-catch', { orderId: 'sync-1' });
+
+      // when
+      const result = await h.client.correlateMessage({
+        name: 'payment-received',
+        correlationKey: 'sync-1',
+        variables: { paidSync: true },
+      });
+
+      // then
+      expect(String(result.processInstanceKey)).toBe(key);
+      await waitForInstance(h, key, 'COMPLETED');
+      expect(await rootVariables(h, key)).toMatchObject({ paidSync: true });
+    });
+
+    it('should answer 404 when nothing waits for the message', async () => {
+      // when
+      const problem = await problemOf(
+        h.client.correlateMessage({ name: 'payment-received', correlationKey: 'nobody-waits' }),
+      );
+
+      // then
+      expect(problem).toEqual({ status: 404, title: 'NOT_FOUND' });
+    });
+  });
+
+  it('should run a non-interrupting message event sub-process for each message', async () => {
+    // given
+    const key = await startInstance(h, 'message-event-subprocess', { orderId: 'E-1' });
+
+    // when
+    await h.client.publishMessage({ name: 'status-requested', correlationKey: 'E-1' });
+    await waitForElement(h, key, 'StatusSent', 'COMPLETED');
+    await h.client.publishMessage({ name: 'status-requested', correlationKey: 'E-1' });
+
+    // then
+    await waitForElement(h, key, 'StatusSent', 'COMPLETED', 2);
+    expect(await elementsIn(h, key, 'ACTIVE')).toEqual(['message-event-subprocess', 'ShipOrder']);
+    h.client.createJobWorker({
+      jobType: 'ship-order',
+      jobTimeoutMs: 30_000,
+      maxParallelJobs: 1,
+      jobHandler: (job) => job.complete(),
+    });
+    await waitForInstance(h, key, 'COMPLETED');
+    expect((await elementsIn(h, key, 'COMPLETED')).filter((id) => id === 'StatusRequest')).toEqual([
+      'StatusRequest',
+      'StatusRequest',
+    ]);
+  });
+});
