@@ -263,17 +263,19 @@ class Run {
 
   private jobFail(cmd: Extract<Command, { t: 'jobFail' }>): void {
     const [wait, ei] = this.waitFor(cmd.job, 'job', 'job');
-    this.closeWait(cmd.job, wait, false);
-    ei.job = undefined;
     if (Object.keys(cmd.vars).length) Object.assign((this.s.vars[ei.k] ??= {}), cmd.vars);
     const el = this.el(ei.id);
     if (cmd.retries > 0) {
+      this.closeWait(cmd.job, wait, false);
+      ei.job = undefined;
       this.createJob(ei, el, {
         retries: cmd.retries,
         notBefore: this.ctx.now + (cmd.backoffMs ?? 0),
         errorMessage: cmd.message,
       });
     } else {
+      // the failed job stays (FAILED, still waited for) so that its retries can be updated
+      // before the incident is resolved, as in Zeebe; leaving the element still deletes it
       this.incident(ei, 'JOB_NO_RETRIES', cmd.message || 'No more retries left.', 'job', cmd.job);
     }
   }
@@ -295,6 +297,9 @@ class Run {
     const el = this.el(ei.id);
     switch (redo) {
       case 'job':
+        // a failed job gives way to a new one under a new key
+        this.closeWaitsOf(ei.k, (w) => w.k === 'job');
+        ei.job = undefined;
         this.createJob(ei, el, { retries: Math.max(1, retries ?? 1) });
         break;
       case 'complete':
