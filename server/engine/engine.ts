@@ -724,13 +724,15 @@ export class Engine {
               by: `instance:${e.parent.instanceKey}`,
             });
           } catch (err) {
-            // the called process is missing: tell the parent so it raises an incident
+            if (!(err instanceof EngineError)) throw err;
+            // the called process cannot start: the parent raises a CALLED_ELEMENT_ERROR incident
             await this.sendQuietly(e.parent.instanceKey, {
-              t: 'childError',
+              t: 'childMissing',
               wait: e.parent.waitKey,
-              code: 'CALLED_ELEMENT_ERROR',
-              message: (err as Error).message,
-              vars: {},
+              message:
+                err.status === 404
+                  ? `Expected process with BPMN process id '${e.bpmnProcessId}' to be deployed, but not found.`
+                  : err.message,
             });
           }
           break;

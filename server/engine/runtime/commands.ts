@@ -14,6 +14,8 @@ export type Command =
   | { t: 'resolve'; incident: string; retries?: number }
   | { t: 'childDone'; wait: string; vars: Vars }
   | { t: 'childError'; wait: string; code: string; message?: string; vars: Vars }
+  /** The called process could not be started (not deployed, no none start event). */
+  | { t: 'childMissing'; wait: string; message: string }
   | { t: 'setVars'; scope: string; vars: Vars; local: boolean };
 
 /** Who issued a command (for the audit log). */

@@ -216,10 +216,28 @@ class Run {
         return this.drain();
       }
       case 'childError': {
-        const [wait, ei] = this.waitFor(cmd.wait, 'child', 'child instance');
-        this.closeWait(cmd.wait, wait, false);
+        const [, ei] = this.waitFor(cmd.wait, 'child', 'child instance');
+        if (!this.findCatch(ei, 'error', cmd.code)) {
+          // Zeebe raises the incident only where the error was thrown (the child already has
+          // it); the call activity keeps waiting, and an ancestor instance may still catch it
+          if (this.s.parent)
+            this.effects.push({
+              op: 'send',
+              instanceKey: this.s.parent.instanceKey,
+              cmd: { ...cmd, wait: this.s.parent.waitKey },
+            });
+          return;
+        }
+        // the wait stays open so that terminating the call activity cancels the child
         this.throwError(ei, cmd.code, cmd.message ?? '', cmd.vars);
         return this.drain();
+      }
+      case 'childMissing': {
+        const [wait, ei] = this.waitFor(cmd.wait, 'child', 'child instance');
+        this.closeWait(cmd.wait, wait, false);
+        // resolving re-activates the call activity, which spawns the child again
+        this.incident(ei, 'CALLED_ELEMENT_ERROR', cmd.message, 'activate');
+        return;
       }
       case 'cancel':
         this.terminate(0, true);
@@ -1009,7 +1027,8 @@ class Run {
       parent: {
         instanceKey: this.s.key,
         waitKey: childKey,
-        propagateAll: call.propagateAllChildVariables,
+        // output mappings read the child's variables even when they are not all propagated
+        propagateAll: call.propagateAllChildVariables || el.outputs.length > 0,
         elementInstanceKey: this.key(ei.k),
       },
     });
@@ -1450,20 +1469,21 @@ class Run {
     }
     if (c?.at === 'esp')
       return this.startEventSubprocess(c.scope, this.el(c.start.scope), c.start, vars);
-    if (this.s.parent) {
-      // not caught here: the call activity in the parent instance gets the chance
-      this.effects.push({
-        op: 'send',
-        instanceKey: this.s.parent.instanceKey,
-        cmd: { t: 'childError', wait: this.s.parent.waitKey, code, message, vars },
-      });
-    }
     this.incident(
       ei,
       'UNHANDLED_ERROR_EVENT',
       `Expected to throw an error event with the code '${code}'${message ? ` with message '${message}'` : ''}, but it was not caught.${this.s.parent ? ' It was passed to the parent process instance.' : ''}`,
       jobKey ? 'job' : 'activate',
     );
+    if (this.s.parent) {
+      // not caught here: the call activity in the parent instance gets the chance; sent after
+      // the incident is written, as the parent may cancel this instance (resolving it) at once
+      this.effects.push({
+        op: 'send',
+        instanceKey: this.s.parent.instanceKey,
+        cmd: { t: 'childError', wait: this.s.parent.waitKey, code, message, vars },
+      });
+    }
   }
 
   /** Throws an escalation; returns true when the thrower was interrupted. */
