@@ -327,6 +327,9 @@ class Run {
       case 'gateway':
         this.push({ a: 'pass', k: ei.k });
         break;
+      case 'inputs':
+        this.enter(ei, el);
+        break;
       default:
         this.behave(ei, el);
     }
@@ -496,10 +499,18 @@ class Run {
     }
     this.s.els[ei.k] = ei;
     this.event(ei, 'A');
+    this.enter(ei, el, step.fired, step.vars);
+  }
+
+  /**
+   * Input mappings, boundary events, then the element's behaviour. Resolving an input mapping
+   * incident runs this again, as Zeebe re-evaluates the mappings before the element starts.
+   */
+  private enter(ei: ElementInstance, el: CElement, fired?: boolean, vars?: Vars): void {
     const err = this.mapInputs(ei, el.inputs);
-    if (err) return this.exprIncident(ei, err, 'activate');
-    if (step.fired) return this.push({ a: 'complete', k: ei.k, vars: step.vars });
-    if (!step.inner && el.loop === undefined) this.openBoundaries(ei, el);
+    if (err) return this.exprIncident(ei, err, 'inputs');
+    if (fired) return this.push({ a: 'complete', k: ei.k, vars });
+    if (ei.mi !== 'inner' && el.loop === undefined) this.openBoundaries(ei, el);
     this.behave(ei, el);
   }
 

@@ -45,7 +45,7 @@ export interface ElementInstance {
   body?: { n: number; next: number; done: number; ended: number; items: JsonValue[] };
   /** Open incident on this element and the step to redo when it is resolved. */
   inc?: string;
-  redo?: 'activate' | 'complete' | 'job' | 'gateway';
+  redo?: 'activate' | 'inputs' | 'complete' | 'job' | 'gateway';
   /** Event sub-process instance: its start event is interrupting. */
   esp?: boolean;
   /** Job key the element currently waits for (service-like tasks). */
