@@ -1,5 +1,6 @@
 import { brand, deployFixtures, startEngineHarness, type EngineHarness } from '../fixtures/engine';
 import {
+  elementsIn,
   incidentsOf,
   jobsOf,
   rootVariables,
@@ -126,6 +127,62 @@ describe('incidents', () => {
     // then
     await waitForInstance(h, key, 'COMPLETED');
     expect(await rootVariables(h, key)).toEqual({ amount: 41, total: 42 });
+  });
+
+  it('should evaluate input mappings again when an input mapping incident is resolved', async () => {
+    // given
+    const greeted: unknown[] = [];
+    h.client.createJobWorker({
+      jobType: 'greet-customer',
+      jobTimeoutMs: 30_000,
+      maxParallelJobs: 1,
+      jobHandler: (job) => {
+        greeted.push(job.variables.name);
+        return job.complete();
+      },
+    });
+    const key = await startInstance(h, 'incident-input-mapping');
+    const incident = await waitForIncident(h, key);
+    expect(incident).toMatchObject({
+      errorType: 'EXTRACT_VALUE_ERROR',
+      elementId: 'GreetCustomer',
+    });
+    expect(incident.errorMessage).toContain('assert(customerName, customerName != null)');
+
+    // when
+    await h.client.createElementInstanceVariables({
+      elementInstanceKey: brand(key),
+      variables: { customerName: 'Wang Fang' },
+    });
+    await h.client.resolveIncident({ incidentKey: brand(String(incident.incidentKey)) });
+
+    // then
+    await waitForInstance(h, key, 'COMPLETED');
+    expect(greeted).toEqual(['Wang Fang']);
+  });
+
+  it('should open the boundary events of an element once its input mapping incident is resolved', async () => {
+    // given
+    const key = await startInstance(h, 'incident-input-mapping');
+    const incident = await waitForIncident(h, key);
+    await h.client.createElementInstanceVariables({
+      elementInstanceKey: brand(key),
+      variables: { customerName: 'Zhao Lei' },
+    });
+
+    // when
+    await h.client.resolveIncident({ incidentKey: brand(String(incident.incidentKey)) });
+
+    // then
+    const correlated = await h.client.correlateMessage({
+      name: 'customer-left',
+      correlationKey: 'Zhao Lei',
+    });
+    expect(String(correlated.processInstanceKey)).toBe(key);
+    await waitForInstance(h, key, 'COMPLETED');
+    expect(await elementsIn(h, key, 'COMPLETED')).toEqual(
+      expect.arrayContaining(['CustomerLeft', 'NobodyToGreet']),
+    );
   });
 
   it('should raise EXTRACT_VALUE_ERROR for a correlation key that is null and subscribe once it is set', async () => {
