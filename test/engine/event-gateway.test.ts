@@ -60,4 +60,22 @@ describe('event-based gateway', () => {
       h.client.correlateMessage({ name: 'approval-given', correlationKey: 'R-2' }),
     ).rejects.toMatchObject({ status: 404 });
   });
+
+  it('should take the message path at once for a message buffered before the gateway is reached', async () => {
+    // given
+    await h.client.publishMessage({
+      name: 'approval-given',
+      correlationKey: 'R-3',
+      timeToLive: 60_000,
+      variables: { approver: 'Liu' },
+    });
+
+    // when
+    const key = await startInstance(h, 'event-gateway', { requestId: 'R-3', timeout: 'PT1H' });
+
+    // then
+    await waitForInstance(h, key, 'COMPLETED');
+    expect(await elementsIn(h, key, 'COMPLETED')).toContain('ApprovalGiven');
+    expect(await rootVariables(h, key)).toMatchObject({ approver: 'Liu' });
+  });
 });

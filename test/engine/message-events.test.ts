@@ -324,4 +324,44 @@ describe('message events', () => {
       'StatusRequest',
     ]);
   });
+
+  it('should cancel the process through an interrupting message event sub-process', async () => {
+    // given
+    const key = await startInstance(h, 'message-event-subprocess-interrupting', {
+      orderId: 'W-1',
+    });
+
+    // when
+    await h.client.publishMessage({
+      name: 'order-withdrawn',
+      correlationKey: 'W-1',
+      variables: { withdrawnBy: 'customer' },
+    });
+
+    // then
+    await waitForInstance(h, key, 'COMPLETED');
+    expect(await elementsIn(h, key, 'TERMINATED')).toEqual(['PackOrder']);
+    expect(await elementsIn(h, key, 'COMPLETED')).toEqual([
+      'message-event-subprocess-interrupting',
+      'IStart',
+      'Withdrawal',
+      'OrderWithdrawn',
+      'Unpacked',
+    ]);
+    expect(await rootVariables(h, key)).toMatchObject({ withdrawnBy: 'customer' });
+  });
+
+  it('should return the new instance when a correlated message starts one', async () => {
+    // when
+    const result = await h.client.correlateMessage({
+      name: 'order-placed',
+      correlationKey: '',
+      variables: { orderId: 'S-2' },
+    });
+
+    // then
+    const key = String(result.processInstanceKey);
+    expect(await rootVariables(h, key)).toEqual({ orderId: 'S-2' });
+    expect(await elementsIn(h, key, 'ACTIVE')).toEqual(['message-start', 'ReviewOrder']);
+  });
 });

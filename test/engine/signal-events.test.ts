@@ -9,6 +9,7 @@ import {
   instancesOf,
   rootVariables,
   startInstance,
+  waitForElement,
   waitForInstance,
 } from '../fixtures/engine-queries';
 
@@ -66,5 +67,19 @@ describe('signal events', () => {
     // then
     await waitForInstance(h, key, 'COMPLETED');
     expect(await rootVariables(h, key)).toEqual({ late: true });
+  });
+
+  it('should run a non-interrupting signal boundary for each broadcast while the task goes on', async () => {
+    // given
+    const key = await startInstance(h, 'signal-boundary');
+
+    // when
+    await h.client.broadcastSignal({ signalName: 'shift-change' });
+    await waitForElement(h, key, 'HandedOver', 'COMPLETED');
+    await h.client.broadcastSignal({ signalName: 'shift-change' });
+
+    // then
+    await waitForElement(h, key, 'HandedOver', 'COMPLETED', 2);
+    expect(await elementsIn(h, key, 'ACTIVE')).toEqual(['signal-boundary', 'RunMachine']);
   });
 });

@@ -46,4 +46,19 @@ describe('terminate end event and link events', () => {
       ['LinkEnd', 'END_EVENT', 'COMPLETED'],
     ]);
   });
+
+  it('should complete a sub-process reaching a terminate end event and continue after it', async () => {
+    // when
+    const key = await startInstance(h, 'terminate-in-subprocess');
+
+    // then
+    await waitForInstance(h, key, 'COMPLETED');
+    const path = await visits(h, key);
+    expect(path.find((v) => v.elementId === 'Review')?.state).toBe('COMPLETED');
+    expect(await elementsIn(h, key, 'TERMINATED')).toEqual(['ReadEverything']);
+    expect(await elementsIn(h, key, 'COMPLETED')).toEqual(
+      expect.arrayContaining(['ObviousFlawFound', 'ReportFlaw', 'SEnd']),
+    );
+    expect(await jobsOf(h, key)).toEqual([]);
+  });
 });

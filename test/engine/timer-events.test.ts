@@ -150,6 +150,29 @@ describe('timer events', () => {
     ]);
     expect(await jobsOf(h, key)).toEqual([]);
   });
+
+  it('should start a non-interrupting timer event sub-process once per cycle repetition', async () => {
+    // given
+    const key = await startInstance(h, 'timer-event-subprocess-cycle');
+
+    // when
+    await waitForElement(h, key, 'ProgressReported', 'COMPLETED', 2);
+
+    // then
+    expect(await elementsIn(h, key, 'ACTIVE')).toEqual([
+      'timer-event-subprocess-cycle',
+      'ShipSlowly',
+    ]);
+    h.client.createJobWorker({
+      jobType: 'ship-slowly',
+      jobTimeoutMs: 30_000,
+      maxParallelJobs: 1,
+      jobHandler: (job) => job.complete(),
+    });
+    await waitForInstance(h, key, 'COMPLETED');
+    const completed = await elementsIn(h, key, 'COMPLETED');
+    expect(completed.filter((id) => id === 'ProgressReport')).toHaveLength(2);
+  });
 });
 
 describe('timer start event', () => {
