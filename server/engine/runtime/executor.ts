@@ -510,7 +510,10 @@ class Run {
     const err = this.mapInputs(ei, el.inputs);
     if (err) return this.exprIncident(ei, err, 'inputs');
     if (fired) return this.push({ a: 'complete', k: ei.k, vars });
-    if (ei.mi !== 'inner' && el.loop === undefined) this.openBoundaries(ei, el);
+    if (ei.mi !== 'inner' && el.loop === undefined) {
+      this.openBoundaries(ei, el);
+      if (ei.inc) return; // a boundary event could not be evaluated: the element does not start
+    }
     this.behave(ei, el);
   }
 
@@ -537,6 +540,7 @@ class Run {
     const local: Vars = (this.s.vars[body.k] = {});
     if (loop.outputCollection) local[loop.outputCollection] = items.value.map(() => null);
     this.openBoundaries(body, el);
+    if (body.inc) return;
     if (items.value.length === 0) return this.push({ a: 'complete', k: body.k });
     const first = loop.sequential ? 1 : items.value.length;
     for (let i = 0; i < first; i++) this.spawnInner(body, el, i);
@@ -997,10 +1001,18 @@ class Run {
     );
   }
 
+  /** Opens the boundary events of an activity; stops at the first one that raises an incident. */
   private openBoundaries(ei: ElementInstance, el: CElement): void {
+    // a resolved incident opens them all again: drop those opened before the failing one
+    this.closeWaitsOf(ei.k, (w) => el.boundaries.includes(w.e));
     for (const b of el.boundaries) {
       const be = this.el(b);
       if (['timer', 'message', 'signal'].includes(be.event!.kind)) this.openCatch(ei, be, be.id);
+      if (ei.inc) {
+        // resolving enters the element again (a body re-activates as a whole)
+        if (ei.mi !== 'body') ei.redo = 'inputs';
+        return;
+      }
     }
   }
 
