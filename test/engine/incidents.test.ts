@@ -1,4 +1,10 @@
-import { brand, deployFixtures, startEngineHarness, type EngineHarness } from '../fixtures/engine';
+import {
+  brand,
+  deployFixtures,
+  eventually,
+  startEngineHarness,
+  type EngineHarness,
+} from '../fixtures/engine';
 import {
   elementsIn,
   incidentsOf,
@@ -183,6 +189,46 @@ describe('incidents', () => {
     expect(await elementsIn(h, key, 'COMPLETED')).toEqual(
       expect.arrayContaining(['CustomerLeft', 'NobodyToGreet']),
     );
+  });
+
+  it('should not start a task whose boundary timer cannot be evaluated until the incident is resolved', async () => {
+    // given
+    const key = await startInstance(h, 'incident-boundary-timer', { requestId: 'Q-1' });
+
+    // when
+    const incident = await waitForIncident(h, key);
+
+    // then
+    expect(incident).toMatchObject({
+      errorType: 'EXTRACT_VALUE_ERROR',
+      elementId: 'AnswerRequest',
+    });
+    expect(incident.errorMessage).toContain('AgreedTimePassed');
+    expect(await jobsOf(h, key)).toEqual([]);
+
+    // when
+    await h.client.createElementInstanceVariables({
+      elementInstanceKey: brand(key),
+      variables: { agreedTime: 'PT1H' },
+    });
+    await h.client.resolveIncident({ incidentKey: brand(String(incident.incidentKey)) });
+
+    // then one job, and one subscription per boundary event
+    const jobs = await eventually(async () => {
+      const found = await jobsOf(h, key);
+      return found.length ? found : undefined;
+    });
+    expect(jobs.map((j) => j.elementId)).toEqual(['AnswerRequest']);
+    await h.client.publishMessage({ name: 'request-withdrawn', correlationKey: 'Q-1' });
+    await waitForInstance(h, key, 'COMPLETED');
+    expect((await visits(h, key)).map((v) => [v.elementId, v.state])).toEqual([
+      ['incident-boundary-timer', 'COMPLETED'],
+      ['TStart', 'COMPLETED'],
+      ['AnswerRequest', 'TERMINATED'],
+      ['RequestWithdrawn', 'COMPLETED'],
+      ['Withdrawn', 'COMPLETED'],
+    ]);
+    expect(await jobsOf(h, key)).toEqual([]);
   });
 
   it('should raise EXTRACT_VALUE_ERROR for a correlation key that is null and subscribe once it is set', async () => {
