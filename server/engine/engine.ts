@@ -851,7 +851,7 @@ export class Engine {
         processDefinitionKey: job.processDefinitionKey,
         elementId: job.elementId,
         elementInstanceKey: job.elementInstanceKey,
-        customHeaders: job.customHeaders,
+        customHeaders: JSON.parse(job.customHeaders) as Record<string, string>,
         worker: req.worker,
         retries: job.retries,
         deadline,

@@ -667,7 +667,7 @@ function jobJson(j: JobDoc) {
     processDefinitionKey: j.processDefinitionKey,
     elementId: j.elementId,
     elementInstanceKey: j.elementInstanceKey,
-    customHeaders: j.customHeaders,
+    customHeaders: JSON.parse(j.customHeaders) as Record<string, string>,
     tenantId: j.tenantId,
     ...(j.deadline ? { deadline: new Date(j.deadline).toISOString() } : {}),
     ...(j.errorMessage ? { errorMessage: j.errorMessage } : {}),

@@ -36,7 +36,8 @@ export interface JobDoc {
   elementInstanceKey: string;
   tenantId: string;
   retries: number;
-  customHeaders: Record<string, string>;
+  /** Custom headers as JSON: header names such as `io.camunda.zeebe:assignee` contain dots, which document keys cannot. */
+  customHeaders: string;
   /** Variables visible to the job's element, as JSON (FerretDB refuses nested arrays in documents). */
   variables: string;
   kind: 'BPMN_ELEMENT';

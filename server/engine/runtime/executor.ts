@@ -771,7 +771,7 @@ class Run {
       elementInstanceKey: this.key(ei.k),
       tenantId: this.s.tenantId,
       retries,
-      customHeaders: headers,
+      customHeaders: JSON.stringify(headers),
       variables: JSON.stringify(vars),
       kind: 'BPMN_ELEMENT',
       state: 'ACTIVATABLE',
