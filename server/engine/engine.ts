@@ -693,6 +693,7 @@ export class Engine {
       switch (e.op) {
         case 'put': {
           const coll = this.c[e.coll] as unknown as import('mongodb').Collection<{ _id: string }>;
+          if (e.coll === 'tasks') await this.bindForm(e.doc as unknown as UserTaskDoc);
           await coll.insertOne(e.doc).catch(ignoreDuplicate);
           if (e.coll === 'jobs') this.jobSignals.emit('job', (e.doc as unknown as JobDoc).type);
           if (e.coll === 'timers') this.wakeTimers((e.doc as unknown as TimerDoc).due);
@@ -747,6 +748,13 @@ export class Engine {
           break;
       }
     }
+  }
+
+  /** Like Zeebe, a task linked by formId gets the key of the latest form version when it is created. */
+  private async bindForm(task: UserTaskDoc): Promise<void> {
+    if (!task.formId || task.formKey) return;
+    const form = await this.form(task.formId, task.tenantId);
+    if (form) task.formKey = form._id;
   }
 
   private async sendQuietly(instanceKey: string, cmd: Command): Promise<void> {

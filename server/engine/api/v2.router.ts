@@ -480,7 +480,10 @@ export function createV2Router(deps: V2Deps): Router {
   });
   r.get('/user-tasks/:key/form', async (req, res) => {
     const task = await engine.userTask(param(req, 'key'));
-    const form = task.formId ? await engine.form(task.formId, task.tenantId) : undefined;
+    // the form version bound when the task was created (its key), else the latest with the id
+    const form = task.formId
+      ? await engine.form(task.formKey ?? task.formId, task.tenantId)
+      : undefined;
     if (!form) {
       res.status(204).end();
       return;
@@ -497,7 +500,7 @@ export function createV2Router(deps: V2Deps): Router {
     const q = parse(searchRequest, req.body);
     const task = await engine.userTask(param(req, 'key'));
     const doc = await engine.loadInstance(task.processInstanceKey);
-    const rows = doc ? variableRows(parseState(doc)) : [];
+    const rows = doc ? taskVariableRows(parseState(doc), task.elementInstanceKey) : [];
     res.json(search(rows, q, variableFields));
   });
 
@@ -887,6 +890,28 @@ function variableRows(s: InstanceState): VariableRow[] {
   return rows;
 }
 
+/**
+ * The variables a user task sees: those of its own scope and the scopes around it, the
+ * innermost winning per name (other branches' and other multi-instance rounds' are not its own).
+ */
+function taskVariableRows(s: InstanceState, elementInstanceKey: string): VariableRow[] {
+  const chain: number[] = [];
+  for (let k = localKey(s.key, elementInstanceKey); k !== undefined && k >= 0; ) {
+    chain.push(k);
+    k = k === 0 ? undefined : (s.els[k]?.p ?? 0);
+  }
+  if (!chain.includes(0)) chain.push(0);
+  const scopes = chain.map((k) => fullKey(s.key, k));
+  const byName = new Map<string, VariableRow>();
+  for (const row of variableRows(s)) {
+    const depth = scopes.indexOf(row.scopeKey);
+    if (depth < 0) continue;
+    const seen = byName.get(row.name);
+    if (!seen || scopes.indexOf(seen.scopeKey) > depth) byName.set(row.name, row);
+  }
+  return [...byName.values()];
+}
+
 const variableFields: Record<string, (v: VariableRow) => unknown> = {
   name: (v) => v.name,
   value: (v) => v.value,
@@ -910,4 +935,3 @@ function pick(vars: Vars, names?: string[]): Vars {
     : vars;
 }
 
-void localKey;

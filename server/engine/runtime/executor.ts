@@ -801,6 +801,13 @@ class Run {
       const u = this.ctx.feel.strings(ut.candidateUsers, vars);
       if (u.ok) h['io.camunda.zeebe:candidateUsers'] = JSON.stringify(u.value);
     }
+    for (const [header, attr] of [
+      ['io.camunda.zeebe:dueDate', ut.dueDate],
+      ['io.camunda.zeebe:followUpDate', ut.followUpDate],
+    ] as const) {
+      const d = attr ? dateTime(this.ctx.feel.value(attr, vars)) : undefined;
+      if (d?.ok && d.value) h[header] = d.value;
+    }
     if (ut.formKey) h['io.camunda.zeebe:formKey'] = ut.formKey;
     void ei;
     return h;
@@ -818,8 +825,8 @@ class Run {
     const users: Result<string[]> = ut.candidateUsers
       ? this.ctx.feel.strings(ut.candidateUsers, vars)
       : { ok: true, value: [] };
-    const due = evalOpt(ut.dueDate);
-    const follow = evalOpt(ut.followUpDate);
+    const due = dateTime(evalOpt(ut.dueDate));
+    const follow = dateTime(evalOpt(ut.followUpDate));
     const priority = evalOpt(ut.priority);
     const ext = evalOpt(ut.externalReference);
     for (const [name, r] of Object.entries({
@@ -1524,6 +1531,26 @@ class Run {
     }
     return false;
   }
+}
+
+/**
+ * A user task date (due, follow-up): Zeebe wants an ISO 8601 date-time with an offset; it is
+ * kept as the UTC instant the API returns (`…Z`). Null or empty means none.
+ */
+function dateTime(r: Result<JsonValue>): Result<string | undefined> {
+  if (!r.ok) return r;
+  if (r.value === null || r.value === '') return { ok: true, value: undefined };
+  const text = String(r.value);
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d))(?:\[[^\]]+\])?$/.exec(
+    text,
+  );
+  const ms = m ? Date.parse(m[1]!) : NaN;
+  if (typeof r.value !== 'string' || Number.isNaN(ms))
+    return {
+      ok: false,
+      error: `expected an ISO 8601 date-time with an offset (e.g. 2030-05-01T10:00:00+08:00), but was '${text}'`,
+    };
+  return { ok: true, value: new Date(ms).toISOString() };
 }
 
 /** The variable an output element expression reads when it is a plain (nested) name, as `=result` or `=result.score`. */
