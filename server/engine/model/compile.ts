@@ -350,6 +350,19 @@ class Compiler {
         this.problem(c.id, 'a message catch event needs zeebe:subscription correlationKey');
       }
     }
+    if (e.timer?.kind === 'cycle') {
+      // Zeebe: a timer that can only fire once takes a duration or a date
+      if (c.type === 'intermediateCatchEvent')
+        this.problem(
+          c.id,
+          'an intermediate timer catch event needs a time duration or date, not a cycle',
+        );
+      if (c.type === 'boundaryEvent' && c.cancelActivity !== false)
+        this.problem(
+          c.id,
+          'an interrupting timer boundary event needs a time duration or date, not a cycle',
+        );
+    }
     if (e.kind === 'error' && c.type === 'endEvent' && !e.errorCode) {
       this.problem(c.id, 'an error end event needs an error with an errorCode');
     }
