@@ -202,3 +202,26 @@ describe('timer start event', () => {
     expect(instances).toHaveLength(2);
   });
 });
+
+describe('timer definitions at deployment', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ timerIntervalMs: 100 });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('should refuse a cycle on an intermediate catch event and on an interrupting boundary event', async () => {
+    // when
+    const refused = await deployFixtures(h, 'timer-cycle-invalid.bpmn').then(
+      () => undefined,
+      (err: { status?: number; detail?: string }) => err,
+    );
+
+    // then
+    expect(refused?.status).toBe(400);
+    expect(refused?.detail).toContain("'WaitRepeatedly'");
+    expect(refused?.detail).toContain("'InterruptRepeatedly'");
+  });
+});
