@@ -267,7 +267,6 @@ class Run {
     this.s.els[0] = root;
     this.s.vars[0] = { ...vars };
     this.event(root, 'A');
-    this.openEventSubprocesses(root);
     const startId = start ?? this.p.noneStart;
     if (!startId)
       throw new CommandRejection(
@@ -275,8 +274,22 @@ class Run {
         'NO_NONE_START',
         `process ${this.p.id} has no none start event`,
       );
-    this.push({ a: 'activate', el: startId, scope: 0, vars: startVars, fired: Boolean(start) });
+    root.start = { el: startId, fired: Boolean(start), vars: startVars };
+    this.enterProcess(root);
     this.drain();
+  }
+
+  /**
+   * Opens the event sub-processes of the process, then activates its start event. An event
+   * sub-process that cannot be opened raises an incident on the process instance and holds
+   * the start back until the incident is resolved (as Zeebe does).
+   */
+  private enterProcess(root: ElementInstance): void {
+    this.openEventSubprocesses(root);
+    if (root.inc || !root.start) return;
+    const { el, fired, vars } = root.start;
+    root.start = undefined;
+    this.push({ a: 'activate', el, scope: 0, vars, fired });
   }
 
   private jobFail(cmd: Extract<Command, { t: 'jobFail' }>): void {
@@ -312,6 +325,11 @@ class Run {
       id: incident,
       fields: { state: 'RESOLVED' },
     });
+    if (ei.k === 0) {
+      // the process instance itself: its event sub-processes could not be opened
+      this.enterProcess(ei);
+      return this.drain();
+    }
     const el = this.el(ei.id);
     switch (redo) {
       case 'job':
@@ -616,6 +634,7 @@ class Run {
         return;
       case 'subProcess':
         this.openEventSubprocesses(ei);
+        if (ei.inc) return; // resolving the incident enters the sub-process again
         return this.push({ a: 'activate', el: el.noneStart!, scope: ei.k });
       case 'callActivity':
         return this.callActivity(ei, el);
@@ -1023,14 +1042,18 @@ class Run {
     }
   }
 
+  /** Opens the event sub-processes of a scope; stops at the first one that raises an incident. */
   private openEventSubprocesses(scope: ElementInstance): void {
     const ids = scope.k === 0 ? this.p.eventSubprocesses : this.el(scope.id).eventSubprocesses;
+    // a resolved incident opens them all again: drop those opened before the failing one
+    this.closeWaitsOf(scope.k, (w) => ids.includes(this.el(w.e).scope));
     for (const id of ids) {
       const start = Object.values(this.p.elements).find(
         (c) => c.scope === id && c.type === 'startEvent',
       )!;
       if (['timer', 'message', 'signal'].includes(start.event!.kind))
         this.openCatch(scope, start, start.id);
+      if (scope.inc) return;
     }
   }
 

@@ -50,6 +50,8 @@ export interface ElementInstance {
   esp?: boolean;
   /** Job key the element currently waits for (service-like tasks). */
   job?: string;
+  /** The process instance: its start event, while an incident holds the start back. */
+  start?: { el: string; fired: boolean; vars?: Vars };
 }
 
 /** The state of a process instance. */
