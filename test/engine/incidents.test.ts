@@ -12,6 +12,7 @@ import {
   rootVariables,
   startInstance,
   visits,
+  waitForElement,
   waitForIncident,
   waitForInstance,
 } from '../fixtures/engine-queries';
@@ -229,6 +230,35 @@ describe('incidents', () => {
       ['Withdrawn', 'COMPLETED'],
     ]);
     expect(await jobsOf(h, key)).toEqual([]);
+  });
+
+  it('should hold the process at an event sub-process whose correlation key is missing until the incident is resolved', async () => {
+    // given
+    const key = await startInstance(h, 'incident-event-subprocess-key');
+
+    // when
+    const incident = await waitForIncident(h, key);
+
+    // then
+    expect(incident).toMatchObject({
+      errorType: 'EXTRACT_VALUE_ERROR',
+      elementId: 'incident-event-subprocess-key',
+    });
+    expect(incident.errorMessage).toContain('caseId');
+    expect(await elementsIn(h, key, 'ACTIVE')).toEqual(['incident-event-subprocess-key']);
+
+    // when
+    await h.client.createElementInstanceVariables({
+      elementInstanceKey: brand(key),
+      variables: { caseId: 'K-1' },
+    });
+    await h.client.resolveIncident({ incidentKey: brand(String(incident.incidentKey)) });
+
+    // then
+    await waitForElement(h, key, 'WorkOnCase');
+    await h.client.correlateMessage({ name: 'case-closed', correlationKey: 'K-1' });
+    await waitForInstance(h, key, 'COMPLETED');
+    expect(await elementsIn(h, key, 'TERMINATED')).toEqual(['WorkOnCase']);
   });
 
   it('should raise EXTRACT_VALUE_ERROR for a correlation key that is null and subscribe once it is set', async () => {
