@@ -1070,7 +1070,7 @@ export class Engine {
         variables: JSON.stringify(vars),
         expires: Date.now() + msg.timeToLiveMs!,
         messageId: msg.messageId,
-        correlated,
+        correlated: correlated.processes,
       });
     }
     return { messageKey, tenantId };
@@ -1113,16 +1113,21 @@ export class Engine {
       messageKey,
       true,
     );
-    if (!correlated.length) {
+    if (!correlated.instances.length) {
       throw new EngineError(
         404,
         'NOT_FOUND',
         `Expected to find subscription for message with name '${msg.name}' and correlation key '${msg.correlationKey ?? ''}', but none was found`,
       );
     }
-    return { messageKey, tenantId, processInstanceKey: correlated[0]! };
+    return { messageKey, tenantId, processInstanceKey: correlated.instances[0]! };
   }
 
+  /**
+   * Correlates a message to the subscriptions waiting for it: once per process (bpmn process
+   * id, across versions) but to every process, as Zeebe does. Returns the instances it
+   * correlated to (created or triggered) and the processes it is now spent for.
+   */
   private async correlate(
     name: string,
     correlationKey: string,
@@ -1130,11 +1135,13 @@ export class Engine {
     vars: Vars,
     messageKey: string,
     once: boolean,
-  ): Promise<string[]> {
+  ): Promise<{ instances: string[]; processes: string[] }> {
     const subs = await this.c.subs.find({ name, kind: 'msg', tenantId }).toArray();
-    const done: string[] = [];
+    const processes = new Set<string>();
+    const instances: string[] = [];
     for (const sub of subs) {
-      if (once && done.length) break;
+      if (once && instances.length) break;
+      if (processes.has(sub.bpmnProcessId)) continue;
       if (sub.start) {
         const inst = await this.createInstance({
           processDefinitionKey: sub.processDefinitionKey,
@@ -1143,27 +1150,24 @@ export class Engine {
           tenantId,
           by: `message:${messageKey}`,
         });
-        done.push(inst._id);
+        processes.add(sub.bpmnProcessId);
+        instances.push(inst._id);
         continue;
       }
-      if (
-        sub.correlationKey !== correlationKey ||
-        !sub.processInstanceKey ||
-        done.includes(sub.processInstanceKey)
-      )
-        continue;
+      if (sub.correlationKey !== correlationKey || !sub.processInstanceKey) continue;
       try {
         await this.execute(
           sub.processInstanceKey,
           { t: 'trigger', wait: sub._id, vars, messageKey },
           `message:${messageKey}`,
         );
-        done.push(sub.processInstanceKey);
+        processes.add(sub.bpmnProcessId);
+        instances.push(sub.processInstanceKey);
       } catch (err) {
         if (!(err instanceof EngineError)) throw err;
       }
     }
-    return done;
+    return { instances, processes: [...processes] };
   }
 
   /** A new subscription checks the buffered messages that may be waiting for it. */
@@ -1174,11 +1178,8 @@ export class Engine {
       .find({ name: sub.name, correlationKey: sub.correlationKey, tenantId: sub.tenantId })
       .toArray();
     for (const m of msgs) {
-      if (m.expires <= now || m.correlated.includes(sub.processInstanceKey)) continue;
-      await this.c.messages.updateOne(
-        { _id: m._id },
-        { $push: { correlated: sub.processInstanceKey } },
-      );
+      if (m.expires <= now || m.correlated.includes(sub.bpmnProcessId)) continue;
+      await this.c.messages.updateOne({ _id: m._id }, { $push: { correlated: sub.bpmnProcessId } });
       await this.sendQuietly(sub.processInstanceKey, {
         t: 'trigger',
         wait: sub._id,

@@ -125,7 +125,7 @@ export interface MessageDoc {
   variables: string;
   expires: number;
   messageId?: string;
-  /** Instances it already correlated to (at most once per instance). */
+  /** Processes (bpmn process ids) it already correlated to: at most once per process. */
   correlated: string[];
 }
 
