@@ -64,6 +64,44 @@ describe('message events', () => {
       expect(await elementsIn(h, other, 'ACTIVE')).toEqual(['message-catch', 'PaymentReceived']);
     });
 
+    it('should correlate a message to only one instance of a process waiting for it', async () => {
+      // given
+      const first = await startInstance(h, 'message-catch', { orderId: 'shared' });
+      const second = await startInstance(h, 'message-catch', { orderId: 'shared' });
+
+      // when
+      await h.client.publishMessage({
+        name: 'payment-received',
+        correlationKey: 'shared',
+        timeToLive: 60_000,
+        variables: { payment: 1 },
+      });
+
+      // then
+      const done = await eventually(async () => {
+        const states = await Promise.all(
+          [first, second].map(async (k) => (await elementsIn(h, k, 'ACTIVE')).length),
+        );
+        return states.includes(0) ? states : undefined;
+      });
+      expect(done.sort()).toEqual([0, 2]);
+
+      // when
+      await h.client.publishMessage({
+        name: 'payment-received',
+        correlationKey: 'shared',
+        variables: { payment: 2 },
+      });
+
+      // then
+      await waitForInstance(h, first, 'COMPLETED');
+      await waitForInstance(h, second, 'COMPLETED');
+      const payments = await Promise.all(
+        [first, second].map(async (k) => (await rootVariables(h, k)).payment),
+      );
+      expect(payments.sort()).toEqual([1, 2]);
+    });
+
     it('should correlate a number correlation key as its text', async () => {
       // given
       const key = await startInstance(h, 'message-catch', { orderId: 4711 });
