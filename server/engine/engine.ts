@@ -487,6 +487,8 @@ export class Engine {
     tenantId?: string;
     startElementId?: string;
     startVariables?: Vars;
+    /** Message start events: the correlation key of the starting message. */
+    startKey?: string;
     key?: string;
     parent?: InstanceState['parent'];
     by?: string;
@@ -508,6 +510,7 @@ export class Engine {
       vars: opts.variables ?? {},
       start: opts.startElementId,
       startVars: opts.startVariables,
+      ...(opts.startKey ? { startKey: opts.startKey } : {}),
     };
     const existing = await this.loadInstance(key);
     if (existing) return existing;
@@ -555,6 +558,8 @@ export class Engine {
     const doc = this.instanceDoc(result.state, v, result.effects);
     await this.c.instances.replaceOne({ _id: key }, doc, { upsert: true });
     await this.applyEffects(result.effects);
+    if (result.state.startKey && result.state.state !== 'ACTIVE')
+      await this.messageStartEnded(result.state);
     return doc;
   }
 
@@ -1143,10 +1148,14 @@ export class Engine {
       if (once && instances.length) break;
       if (processes.has(sub.bpmnProcessId)) continue;
       if (sub.start) {
+        const key = this.keys.next();
+        if (!(await this.lockMessageStart(sub, correlationKey, key))) continue;
         const inst = await this.createInstance({
           processDefinitionKey: sub.processDefinitionKey,
           startElementId: sub.elementId,
           startVariables: vars,
+          startKey: correlationKey || undefined,
+          key,
           tenantId,
           by: `message:${messageKey}`,
         });
@@ -1168,6 +1177,68 @@ export class Engine {
       }
     }
     return { instances, processes: [...processes] };
+  }
+
+  /**
+   * Zeebe starts no instance at a message start event while an instance of the process that a
+   * message with the same correlation key started is active. The lock names that instance; a
+   * lock whose instance ended (or never came to be) is taken over.
+   */
+  private async lockMessageStart(
+    sub: SubscriptionDoc,
+    correlationKey: string,
+    instanceKey: string,
+  ): Promise<boolean> {
+    if (!correlationKey) return true;
+    const _id = messageStartLock(sub.tenantId, sub.bpmnProcessId, correlationKey);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.c.claims.insertOne({ _id, by: instanceKey, at: Date.now() });
+        return true;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      const held = await this.c.claims.findOne({ _id });
+      if (!held) continue;
+      const holder = await this.loadInstance(held.by);
+      if (holder?.state === 'ACTIVE') return false;
+      // an instance still being created on another node has no commit yet
+      if (!holder && Date.now() - held.at < CLAIM_LEASE_MS) return false;
+      await this.c.claims.deleteOne({ _id, by: held.by });
+    }
+    return false;
+  }
+
+  /** A message-started instance ended: free its key and start one for a buffered message. */
+  private async messageStartEnded(s: InstanceState): Promise<void> {
+    const lock = messageStartLock(s.tenantId, s.bpmnProcessId, s.startKey!);
+    await this.c.claims.deleteOne({ _id: lock, by: s.key });
+    const now = Date.now();
+    const starts = await this.c.subs
+      .find({ bpmnProcessId: s.bpmnProcessId, tenantId: s.tenantId, kind: 'msg', start: true })
+      .toArray();
+    for (const sub of starts) {
+      const msgs = await this.c.messages
+        .find({ name: sub.name, correlationKey: s.startKey!, tenantId: s.tenantId })
+        .toArray();
+      const m = msgs
+        .sort((a, b) => compareKeys(a._id, b._id))
+        .find((x) => x.expires > now && !x.correlated.includes(s.bpmnProcessId));
+      if (!m) continue;
+      const key = this.keys.next();
+      if (!(await this.lockMessageStart(sub, s.startKey!, key))) return;
+      await this.c.messages.updateOne({ _id: m._id }, { $push: { correlated: s.bpmnProcessId } });
+      await this.createInstance({
+        processDefinitionKey: sub.processDefinitionKey,
+        startElementId: sub.elementId,
+        startVariables: JSON.parse(m.variables) as Vars,
+        startKey: s.startKey,
+        key,
+        tenantId: s.tenantId,
+        by: `message:${m._id}`,
+      });
+      return;
+    }
   }
 
   /** A new subscription checks the buffered messages that may be waiting for it. */
@@ -1367,6 +1438,16 @@ export class Engine {
 /** The instance state held in an instance document. */
 export function parseState(doc: Pick<InstanceDoc, 's'>): InstanceState {
   return JSON.parse(doc.s) as InstanceState;
+}
+
+/** The claim that holds a message start event for one correlation key. */
+function messageStartLock(tenantId: string, bpmnProcessId: string, correlationKey: string): string {
+  return `message-start:${JSON.stringify([tenantId, bpmnProcessId, correlationKey])}`;
+}
+
+/** Orders numeric keys (strings of digits) by value. */
+function compareKeys(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 function sha256(text: string): string {

@@ -2,7 +2,8 @@ import type { JsonValue, Vars } from './state';
 
 /** A command applied to one process instance. Stored in its commit for replay and audit. */
 export type Command =
-  | { t: 'create'; vars: Vars; start?: string; startVars?: Vars }
+  /** `startKey`: the correlation key of the message that starts the instance at a message start event. */
+  | { t: 'create'; vars: Vars; start?: string; startVars?: Vars; startKey?: string }
   | { t: 'jobComplete'; job: string; vars: Vars }
   | { t: 'jobFail'; job: string; retries: number; message?: string; backoffMs?: number; vars: Vars }
   | { t: 'jobError'; job: string; code: string; message?: string; vars: Vars }

@@ -147,6 +147,7 @@ class Run {
     }
     switch (cmd.t) {
       case 'create':
+        if (cmd.startKey) this.s.startKey = cmd.startKey;
         return this.create(cmd.vars, cmd.start, cmd.startVars);
       case 'jobComplete': {
         const [wait, ei] = this.waitFor(cmd.job, 'job', 'job');

@@ -78,4 +78,6 @@ export interface InstanceState {
   endDate?: number;
   /** Open incidents by key. */
   incidents: string[];
+  /** Started by a message with this correlation key: no other such instance starts while it is active. */
+  startKey?: string;
 }
