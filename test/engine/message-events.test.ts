@@ -1,4 +1,5 @@
 import {
+  brand,
   deployFixtures,
   eventually,
   startEngineHarness,
@@ -401,5 +402,67 @@ describe('message events', () => {
     const key = String(result.processInstanceKey);
     expect(await rootVariables(h, key)).toEqual({ orderId: 'S-2' });
     expect(await elementsIn(h, key, 'ACTIVE')).toEqual(['message-start', 'ReviewOrder']);
+  });
+});
+
+describe('message start event with a correlation key', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ timerIntervalMs: 100 });
+    await deployFixtures(h, 'message-start-single.bpmn');
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  /** The shift variable of each instance of the process, oldest first. */
+  async function shifts(): Promise<unknown[]> {
+    const found = await instancesOf(h, 'message-start-single');
+    return Promise.all(
+      found.map(async (i) => (await rootVariables(h, String(i.processInstanceKey))).shift),
+    );
+  }
+
+  it('should start one instance per correlation key at a time, and a buffered one once it ended', async () => {
+    // given
+    await h.client.publishMessage({
+      name: 'shift-opened',
+      correlationKey: 'line-1',
+      variables: { shift: 'line-1 early' },
+    });
+
+    // when a second message for the same key arrives while that instance is active
+    await h.client.publishMessage({
+      name: 'shift-opened',
+      correlationKey: 'line-1',
+      variables: { shift: 'line-1 dropped' },
+    });
+    await h.client.publishMessage({
+      name: 'shift-opened',
+      correlationKey: 'line-2',
+      variables: { shift: 'line-2 early' },
+    });
+    await h.client.publishMessage({
+      name: 'shift-opened',
+      correlationKey: 'line-1',
+      timeToLive: 60_000,
+      variables: { shift: 'line-1 late' },
+    });
+
+    // then
+    expect(await shifts()).toEqual(['line-1 early', 'line-2 early']);
+
+    // when the active instance for line-1 ends
+    const [first] = await instancesOf(h, 'message-start-single');
+    const tasks = await h.client.searchUserTasks(
+      { filter: { processInstanceKey: brand(String(first!.processInstanceKey)) } },
+      { consistency: { waitUpToMs: 0 } },
+    );
+    await h.client.completeUserTask({ userTaskKey: tasks.items[0]!.userTaskKey });
+
+    // then the buffered message starts the next one
+    await waitForInstance(h, String(first!.processInstanceKey), 'COMPLETED');
+    await eventually(async () => ((await shifts()).length === 3 ? true : undefined));
+    expect(await shifts()).toEqual(['line-1 early', 'line-2 early', 'line-1 late']);
   });
 });
