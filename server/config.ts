@@ -17,6 +17,11 @@ const baseSchema = z.object({
     .optional(),
   /** Where the embedded database keeps its files. */
   DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * With MONGODB_URI pointing at a FerretDB on SQLite on this machine: its data folder, so the
+   * server adds the `_id` indexes FerretDB 1.24 lacks (docs/adr/0003).
+   */
+  FERRETDB_SQLITE_DIR: z.string().min(1).optional(),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Runtime mode; production demands real secrets. */

@@ -44,7 +44,7 @@ export async function startServer(
   }
   let db: Database;
   try {
-    db = await connectDatabase(uri, { sqliteDir: embedded?.dataDir });
+    db = await connectDatabase(uri, { sqliteDir: embedded?.dataDir ?? config.FERRETDB_SQLITE_DIR });
   } catch (err) {
     await embedded?.stop();
     throw err;

@@ -512,8 +512,11 @@ export class Engine {
       startVars: opts.startVariables,
       ...(opts.startKey ? { startKey: opts.startKey } : {}),
     };
-    const existing = await this.loadInstance(key);
-    if (existing) return existing;
+    if (opts.key) {
+      // a given key (call activity child) may exist already when its spawn is re-applied
+      const existing = await this.loadInstance(key);
+      if (existing) return existing;
+    }
     const now = Date.now();
     const defInfo = {
       processDefinitionKey: def._id,
@@ -556,7 +559,8 @@ export class Engine {
   /** Writes the instance document of a commit and applies its effects. */
   private async finishCommit(key: string, v: number, result: RunResult): Promise<InstanceDoc> {
     const doc = this.instanceDoc(result.state, v, result.effects);
-    await this.c.instances.replaceOne({ _id: key }, doc, { upsert: true });
+    if (v === 1) await this.c.instances.insertOne(doc).catch(ignoreDuplicate);
+    else await this.c.instances.replaceOne({ _id: key }, doc, { upsert: true });
     await this.applyEffects(result.effects);
     if (result.state.startKey && result.state.state !== 'ACTIVE')
       await this.messageStartEnded(result.state);
@@ -793,6 +797,9 @@ export class Engine {
         : req.requestTimeoutMs;
     const until = Date.now() + Math.max(0, wait);
     for (;;) {
+      // a client that went away (worker stopped) must not get jobs: they would stay locked
+      // until their deadline with nobody working on them
+      if (req.signal?.aborted || this.stopped) return [];
       const jobs = await this.tryActivate(req);
       if (jobs.length || Date.now() >= until || req.signal?.aborted || this.stopped) return jobs;
       await new Promise<void>((resolve) => {
