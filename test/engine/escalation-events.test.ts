@@ -57,6 +57,26 @@ describe('escalation events', () => {
     ]);
   });
 
+  it('should run a non-interrupting escalation event sub-process beside the thrower', async () => {
+    // when
+    const key = await startInstance(h, 'escalation-event-subprocess');
+
+    // then
+    await waitForInstance(h, key, 'COMPLETED');
+    const path = await visits(h, key);
+    expect(path.every((v) => v.state === 'COMPLETED')).toBe(true);
+    expect(path.map((v) => v.elementId)).toEqual(
+      expect.arrayContaining([
+        'SoundAlarm',
+        'KeepWorking',
+        'EEnd',
+        'AlarmHandling',
+        'AlarmSounded',
+        'AlarmHandled',
+      ]),
+    );
+  });
+
   it('should just continue after an escalation nobody catches', async () => {
     // when
     const key = await startInstance(h, 'escalation-uncaught');
