@@ -1,5 +1,6 @@
 import { BpmnModdle } from 'bpmn-moddle';
 import zeebeSchema from 'zeebe-bpmn-moddle/resources/zeebe.json';
+import { checkSyntax, isExpression } from '../feel';
 import type {
   CElement,
   CFlow,
@@ -193,6 +194,7 @@ class Compiler {
         condition: cond ? feel(cond) : undefined,
       };
       proc.flows[flow.id] = flow;
+      this.checkFeel(flow.id, 'condition', flow.condition, true);
       return;
     }
     if (IGNORED.has(el.$type)) return;
@@ -218,6 +220,13 @@ class Compiler {
     if (type.endsWith('Event')) {
       c.event = this.eventDef(el);
       if (!c.event) return;
+    }
+    for (const [type, what] of [
+      ['zeebe:ExecutionListeners', 'execution listeners'],
+      ['zeebe:TaskListeners', 'task listeners'],
+      ['zeebe:AdHoc', 'ad-hoc sub-processes'],
+    ] as const) {
+      if (ext(el, type)) this.problem(id, `${what} (${type}) are not supported`);
     }
     const taskDef = ext(el, 'zeebe:TaskDefinition');
     if (taskDef) {
@@ -317,11 +326,57 @@ class Compiler {
         break;
     }
     this.checkEvent(c);
+    this.checkExpressions(c);
     const loop = this.loop(el);
     if (loop) c.loop = loop;
     proc.elements[id] = c;
     if (type === 'subProcess') {
       for (const child of list(el.flowElements)) this.element(child, id, proc);
+    }
+  }
+
+  /** Records a problem when a FEEL attribute (`=…`, or any text where `always`) does not parse. */
+  checkFeel(elementId: string, what: string, attr: string | undefined, always = false): void {
+    if (attr === undefined || (!always && !isExpression(attr))) return;
+    const r = checkSyntax(attr);
+    if (!r.ok) this.problem(elementId, `${what}: failed to parse expression '${attr}': ${r.error}`);
+  }
+
+  /** Zeebe refuses a deployment whose expressions do not parse; so do we, per attribute. */
+  checkExpressions(c: CElement): void {
+    const check = (what: string, attr: string | undefined, always = false) =>
+      this.checkFeel(c.id, what, attr, always);
+    for (const m of c.inputs) check(`input mapping '${m.target}'`, m.source);
+    for (const m of c.outputs) check(`output mapping '${m.target}'`, m.source);
+    if (c.script) check('script', c.script.expression, true);
+    if (c.loop) {
+      check('inputCollection', c.loop.inputCollection, true);
+      check('outputElement', c.loop.outputElement);
+      check('completionCondition', c.loop.completionCondition, true);
+    }
+    if (c.job) {
+      check('job type', c.job.type);
+      check('job retries', c.job.retries);
+    }
+    const ut = c.userTask;
+    if (ut) {
+      check('assignee', ut.assignee);
+      check('candidateGroups', ut.candidateGroups);
+      check('candidateUsers', ut.candidateUsers);
+      check('dueDate', ut.dueDate);
+      check('followUpDate', ut.followUpDate);
+      check('priority', ut.priority);
+      check('externalReference', ut.externalReference);
+    }
+    if (c.call) check('processId', c.call.processId);
+    const e = c.event;
+    if (e) {
+      check('message name', e.message?.name);
+      check('correlationKey', e.message?.correlationKey);
+      check('timer', e.timer?.expression);
+      check('errorCode', e.errorCode);
+      check('escalationCode', e.escalationCode);
+      check('signal name', e.signalName);
     }
   }
 
