@@ -48,6 +48,29 @@ export function evaluate(
   return jsonResult(run.value.value, run.value.warnings);
 }
 
+/**
+ * Checks that a FEEL expression (with or without the leading `=`) parses, without evaluating
+ * it: Zeebe refuses a deployment whose expressions do not parse.
+ */
+export function checkSyntax(expression: string): Result<true> {
+  const source = strip(expression);
+  if (!source.trim()) return { ok: false, error: 'the expression is empty' };
+  let error: string | undefined;
+  // function names with blanks (`get or else`) parse only when the parser knows them
+  const zone = parseZone(undefined);
+  const functions = zone.ok ? createFunctions(zone.value, {}) : {};
+  parseExpression(source, { ...functions }, 'camunda').iterate({
+    enter(node) {
+      if (error !== undefined) return false;
+      if (!node.type.isError) return undefined;
+      const near = source.slice(node.from, Math.max(node.to, node.from + 1)).trim();
+      error = `syntax error at position ${node.from}${near ? ` near '${near}'` : ''}`;
+      return false;
+    },
+  });
+  return error === undefined ? { ok: true, value: true } : { ok: false, error };
+}
+
 /** Evaluates an attribute: FEEL after `=`, else the static string; `undefined` gives `null`. */
 export function evaluateStatic(
   attr: string | undefined,

@@ -4,6 +4,7 @@
  * definitions (`timeDate`, `timeDuration`, `timeCycle` incl. cron).
  */
 export {
+  checkSyntax,
   evaluate,
   evaluateBoolean,
   evaluateDateTime,
