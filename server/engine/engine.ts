@@ -645,7 +645,11 @@ export class Engine {
    */
   async execute(key: string, cmd: Command | null, by: string): Promise<InstanceDoc> {
     for (let attempt = 0; attempt < 100; attempt++) {
-      const doc = await this.loadInstance(key);
+      // First try on the instance document alone: a lagging document shows up as a duplicate
+      // commit id (or a rejection) and the retry rolls it forward.
+      const fast = attempt === 0 && cmd !== null;
+      const doc = fast ? ((await this.c.instances.findOne({ _id: key })) ?? undefined) : await this.loadInstance(key);
+      if (!doc && fast) continue;
       if (!doc)
         throw new EngineError(
           404,
@@ -664,6 +668,7 @@ export class Engine {
           allocKey: () => this.alloc(allocated),
         });
       } catch (err) {
+        if (fast && err instanceof CommandRejection) continue;
         throw rejection(err);
       }
       const v = doc.v + 1;
@@ -1065,15 +1070,10 @@ export class Engine {
     }
     const messageKey = this.keys.next();
     const vars = msg.variables ?? {};
-    const correlated = await this.correlate(
-      msg.name,
-      correlationKey,
-      tenantId,
-      vars,
-      messageKey,
-      false,
-    );
-    if ((msg.timeToLiveMs ?? 0) > 0) {
+    const buffered = (msg.timeToLiveMs ?? 0) > 0;
+    if (buffered) {
+      // buffered before it is correlated, so that a subscription opening meanwhile finds it;
+      // the claim per process keeps it to one correlation per process either way
       await this.c.messages.insertOne({
         _id: messageKey,
         name: msg.name,
@@ -1082,9 +1082,20 @@ export class Engine {
         variables: JSON.stringify(vars),
         expires: Date.now() + msg.timeToLiveMs!,
         messageId: msg.messageId,
-        correlated: correlated.processes,
+        correlated: [],
       });
     }
+    const correlated = await this.correlate(
+      msg.name,
+      correlationKey,
+      tenantId,
+      vars,
+      messageKey,
+      false,
+      buffered,
+    );
+    for (const pid of buffered ? correlated.processes : [])
+      await this.c.messages.updateOne({ _id: messageKey }, { $push: { correlated: pid } });
     return { messageKey, tenantId };
   }
 
@@ -1124,6 +1135,7 @@ export class Engine {
       msg.variables ?? {},
       messageKey,
       true,
+      false,
     );
     if (!correlated.instances.length) {
       throw new EngineError(
@@ -1138,7 +1150,8 @@ export class Engine {
   /**
    * Correlates a message to the subscriptions waiting for it: once per process (bpmn process
    * id, across versions) but to every process, as Zeebe does. Returns the instances it
-   * correlated to (created or triggered) and the processes it is now spent for.
+   * correlated to (created or triggered) and the processes it is now spent for. A buffered
+   * message is claimed per process first, as new subscriptions may take it concurrently.
    */
   private async correlate(
     name: string,
@@ -1147,6 +1160,7 @@ export class Engine {
     vars: Vars,
     messageKey: string,
     once: boolean,
+    buffered: boolean,
   ): Promise<{ instances: string[]; processes: string[] }> {
     const subs = await this.c.subs.find({ name, kind: 'msg', tenantId }).toArray();
     const processes = new Set<string>();
@@ -1154,9 +1168,18 @@ export class Engine {
     for (const sub of subs) {
       if (once && instances.length) break;
       if (processes.has(sub.bpmnProcessId)) continue;
+      if (sub.start || (sub.correlationKey === correlationKey && sub.processInstanceKey)) {
+        if (buffered && !(await this.claimMessage(messageKey, sub.bpmnProcessId))) {
+          processes.add(sub.bpmnProcessId); // a new subscription of this process took it
+          continue;
+        }
+      }
       if (sub.start) {
         const key = this.keys.next();
-        if (!(await this.lockMessageStart(sub, correlationKey, key))) continue;
+        if (!(await this.lockMessageStart(sub, correlationKey, key))) {
+          if (buffered) await this.releaseMessage(messageKey, sub.bpmnProcessId);
+          continue;
+        }
         const inst = await this.createInstance({
           processDefinitionKey: sub.processDefinitionKey,
           startElementId: sub.elementId,
@@ -1181,9 +1204,33 @@ export class Engine {
         instances.push(sub.processInstanceKey);
       } catch (err) {
         if (!(err instanceof EngineError)) throw err;
+        // the subscription went away meanwhile: another one of the process may take it
+        if (buffered) await this.releaseMessage(messageKey, sub.bpmnProcessId);
       }
     }
     return { instances, processes: [...processes] };
+  }
+
+  /**
+   * Claims a buffered message for a process: it correlates once per process, whichever path
+   * (its publication, a new subscription, an ended message-started instance) comes first.
+   */
+  private async claimMessage(messageKey: string, bpmnProcessId: string): Promise<boolean> {
+    try {
+      await this.c.claims.insertOne({
+        _id: `message:${messageKey}:${bpmnProcessId}`,
+        by: this.nodeName,
+        at: Date.now(),
+      });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  private async releaseMessage(messageKey: string, bpmnProcessId: string): Promise<void> {
+    await this.c.claims.deleteOne({ _id: `message:${messageKey}:${bpmnProcessId}` });
   }
 
   /**
@@ -1228,12 +1275,20 @@ export class Engine {
       const msgs = await this.c.messages
         .find({ name: sub.name, correlationKey: s.startKey!, tenantId: s.tenantId })
         .toArray();
-      const m = msgs
-        .sort((a, b) => compareKeys(a._id, b._id))
-        .find((x) => x.expires > now && !x.correlated.includes(s.bpmnProcessId));
+      let m: (typeof msgs)[number] | undefined;
+      for (const x of msgs.sort((a, b) => compareKeys(a._id, b._id))) {
+        if (x.expires <= now || x.correlated.includes(s.bpmnProcessId)) continue;
+        if (await this.claimMessage(x._id, s.bpmnProcessId)) {
+          m = x;
+          break;
+        }
+      }
       if (!m) continue;
       const key = this.keys.next();
-      if (!(await this.lockMessageStart(sub, s.startKey!, key))) return;
+      if (!(await this.lockMessageStart(sub, s.startKey!, key))) {
+        await this.releaseMessage(m._id, s.bpmnProcessId);
+        return;
+      }
       await this.c.messages.updateOne({ _id: m._id }, { $push: { correlated: s.bpmnProcessId } });
       await this.createInstance({
         processDefinitionKey: sub.processDefinitionKey,
@@ -1255,15 +1310,22 @@ export class Engine {
     const msgs = await this.c.messages
       .find({ name: sub.name, correlationKey: sub.correlationKey, tenantId: sub.tenantId })
       .toArray();
-    for (const m of msgs) {
+    // the first published message first (FIFO), as in Zeebe
+    for (const m of msgs.sort((a, b) => compareKeys(a._id, b._id))) {
       if (m.expires <= now || m.correlated.includes(sub.bpmnProcessId)) continue;
+      if (!(await this.claimMessage(m._id, sub.bpmnProcessId))) continue;
+      try {
+        await this.execute(
+          sub.processInstanceKey,
+          { t: 'trigger', wait: sub._id, vars: JSON.parse(m.variables) as Vars, messageKey: m._id },
+          `message:${m._id}`,
+        );
+      } catch (err) {
+        if (!(err instanceof EngineError)) throw err;
+        await this.releaseMessage(m._id, sub.bpmnProcessId); // the subscription went away
+        return;
+      }
       await this.c.messages.updateOne({ _id: m._id }, { $push: { correlated: sub.bpmnProcessId } });
-      await this.sendQuietly(sub.processInstanceKey, {
-        t: 'trigger',
-        wait: sub._id,
-        vars: JSON.parse(m.variables) as Vars,
-        messageKey: m._id,
-      });
       return;
     }
   }
