@@ -2,6 +2,7 @@ import {
   awaitState,
   deployContent,
   elementsIn,
+  problemOf,
   rawDeploy,
   worker,
   NOW,
@@ -94,6 +95,18 @@ describe('deployments', () => {
           ]),
         ),
       ).toEqual({ [keys[0]!]: 1, [keys[1]!]: 2, [keys[2]!]: 1 });
+      const latest = await h.client.searchProcessDefinitions(
+        { filter: { processDefinitionId: 'dep-versioned', isLatestVersion: true } },
+        NOW,
+      );
+      expect((latest.items ?? []).map((d) => d.version)).toEqual([2]);
+      const missing = await problemOf(
+        h.client.createProcessInstance({
+          processDefinitionId: brand('dep-versioned'),
+          processDefinitionVersion: 7,
+        }),
+      );
+      expect(missing.status).toBe(404);
     });
   });
 
