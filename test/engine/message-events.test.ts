@@ -131,6 +131,51 @@ describe('message events', () => {
       expect(await rootVariables(h, key)).toMatchObject({ paidEarly: true });
     });
 
+    it('should correlate the first published of several buffered messages', async () => {
+      // given
+      for (const which of ['first', 'second'])
+        await h.client.publishMessage({
+          name: 'payment-received',
+          correlationKey: 'fifo',
+          timeToLive: 60_000,
+          variables: { which },
+        });
+
+      // when
+      const key = await startInstance(h, 'message-catch', { orderId: 'fifo' });
+
+      // then
+      await waitForInstance(h, key, 'COMPLETED');
+      expect(await rootVariables(h, key)).toMatchObject({ which: 'first' });
+    });
+
+    it('should not lose a buffered message published while its subscription opens', async () => {
+      // given
+      const orders = Array.from({ length: 12 }, (_, i) => `race-${i}`);
+
+      // when each message is published at the same time as its instance starts
+      const keys = await Promise.all(
+        orders.map(async (orderId) => {
+          const [, key] = await Promise.all([
+            h.client.publishMessage({
+              name: 'payment-received',
+              correlationKey: orderId,
+              timeToLive: 60_000,
+              variables: { paidFor: orderId },
+            }),
+            startInstance(h, 'message-catch', { orderId }),
+          ]);
+          return key;
+        }),
+      );
+
+      // then
+      for (const [i, key] of keys.entries()) {
+        await waitForInstance(h, key, 'COMPLETED');
+        expect(await rootVariables(h, key)).toEqual({ orderId: orders[i], paidFor: orders[i] });
+      }
+    });
+
     it('should not keep a message published with time to live 0 for a later subscription', async () => {
       // given
       await h.client.publishMessage({
