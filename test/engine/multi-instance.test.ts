@@ -1,4 +1,5 @@
 import {
+  awaitIncident,
   awaitState,
   elementsIn,
   pathOf,
@@ -270,5 +271,26 @@ describe('multi-instance activities', () => {
       reviewers: ['wang', 'li', 'zhao'],
       decisions: ['approve', 'veto', null],
     });
+  });
+
+  it('should raise an incident when the input collection is not a list and go on once it is', async () => {
+    // given
+    const key = await start(h, 'mi-parallel', { items: 'not a list' });
+    const incident = await awaitIncident(h, key);
+    expect(incident).toMatchObject({ elementId: 'Each', errorType: 'EXTRACT_VALUE_ERROR' });
+    worker(h, 'mi-double', (job) => job.complete({ doubled: Number(job.variables.item) * 2 }));
+
+    // when
+    await h.client.createElementInstanceVariables({
+      elementInstanceKey: brand(key),
+      variables: { items: [5] },
+    });
+    await h.client.resolveIncident({ incidentKey: brand(String(incident.incidentKey)) });
+
+    // then
+    await awaitState(h, key, 'COMPLETED');
+    expect(await rootVariables(h, key)).toEqual({ items: [5], results: [10] });
+    const bodies = (await pathOf(h, key)).filter((e) => e.type === 'MULTI_INSTANCE_BODY');
+    expect(bodies.map((e) => e.state)).toEqual(['COMPLETED']);
   });
 });

@@ -537,7 +537,6 @@ class Run {
   }
 
   private activateBody(el: CElement, step: Extract<Step, { a: 'activate' }>): void {
-    const loop = el.loop!;
     const body: ElementInstance = {
       k: this.nextKey(),
       id: el.id,
@@ -547,6 +546,12 @@ class Run {
     };
     this.s.els[body.k] = body;
     this.event(body, 'A');
+    this.startBody(body, el);
+  }
+
+  /** Evaluates the input collection and starts the inner instances (again after an incident). */
+  private startBody(body: ElementInstance, el: CElement): void {
+    const loop = el.loop!;
     const items = this.ctx.feel.list(loop.inputCollection, this.visible(body.k));
     if (!items.ok) {
       return this.exprIncident(
@@ -580,10 +585,10 @@ class Run {
   /** What an element does once active. */
   private behave(ei: ElementInstance, el: CElement): void {
     if (ei.mi === 'body') {
-      // re-activation of a body after an incident on its input collection
+      // the same body instance starts again after an incident on its input collection or a
+      // boundary event (Zeebe keeps the element instance)
       this.terminate(ei.k, false, true);
-      delete this.s.els[ei.k];
-      return this.push({ a: 'activate', el: el.id, scope: ei.p });
+      return this.startBody(ei, el);
     }
     switch (el.type) {
       case 'startEvent':
