@@ -265,6 +265,21 @@ export class Engine {
         });
       }
     }
+    // Zeebe refuses a deployment that defines a process id (or form id) twice
+    const seen = new Map<string, string>();
+    for (const [id, name] of [
+      ...bpmn.flatMap((f) => f.procs.map((p) => [`process '${p.id}'`, f.name] as const)),
+      ...forms.map((f) => [`form '${f.id}'`, f.name] as const),
+    ]) {
+      const first = seen.get(id);
+      if (first)
+        problems.push({
+          resource: name,
+          elementId: '(file)',
+          message: `Expected the ${id} to be unique within a deployment, but it is also defined in '${first}'`,
+        });
+      else seen.set(id, name);
+    }
     if (problems.length) throw new DeploymentRejected(problems);
     const deploymentKey = this.keys.next();
     const result: DeploymentResult = { deploymentKey, tenantId, deployments: [] };

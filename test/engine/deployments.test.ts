@@ -167,6 +167,26 @@ describe('deployments', () => {
       expect(String(res.body.detail)).toContain("'whenBig'");
     });
 
+    it('should refuse two resources defining the same process id', async () => {
+      // given
+      const content = v1.replace(/dep-versioned/g, 'dep-twice');
+
+      // when
+      const res = await rawDeploy(h, [
+        { name: 'first.bpmn', content },
+        { name: 'second.bpmn', content: content.replace('name="Versioned process"', '') },
+      ]);
+
+      // then
+      expect(res.status).toBe(400);
+      expect(String(res.body.detail)).toContain('dep-twice');
+      const defs = await h.client.searchProcessDefinitions(
+        { filter: { processDefinitionId: 'dep-twice' } },
+        NOW,
+      );
+      expect(defs.items).toEqual([]);
+    });
+
     it('should refuse a file that is not XML', async () => {
       // given
       const resources = [{ name: 'broken.bpmn', content: '<bpmn:definitions><bpmn:process' }];
