@@ -28,6 +28,7 @@ describe('call activity', () => {
       'call-output.bpmn',
       'call-no-propagate.bpmn',
       'call-dynamic.bpmn',
+      'call-inputs.bpmn',
     );
   });
   afterAll(async () => {
@@ -82,6 +83,25 @@ describe('call activity', () => {
     const child = await childOf(key);
     expect(child).toMatchObject({ processDefinitionId: 'call-child', state: 'COMPLETED' });
     expect(await elementsIn(h, key, 'COMPLETED')).toEqual(['call-parent', 'Start', 'Call', 'End']);
+  });
+
+  it('should pass only the input mappings when propagateAllParentVariables is false', async () => {
+    // given
+    const seen: Record<string, unknown>[] = [];
+    childWorker(seen);
+
+    // when
+    const key = await start(h, 'call-inputs', { person: { name: 'Feng' }, secret: 'x' });
+
+    // then
+    await awaitState(h, key, 'COMPLETED');
+    expect(seen).toEqual([{ applicant: 'Feng' }]);
+    expect(await rootVariables(h, key)).toEqual({
+      person: { name: 'Feng' },
+      secret: 'x',
+      childResult: 'Feng checked',
+      childOnly: 1,
+    });
   });
 
   it('should propagate only the output mappings when propagateAllChildVariables is false', async () => {
