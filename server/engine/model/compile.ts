@@ -203,6 +203,10 @@ class Compiler {
       this.problem(el.id ?? '?', `${el.$type.replace('bpmn:', '')} is not supported`);
       return;
     }
+    if (el.isForCompensation === true) {
+      this.problem(el.id!, 'compensation handlers (isForCompensation) are not supported');
+      return;
+    }
     const id = el.id!;
     const { inputs, outputs } = this.mappings(el);
     const c: CElement = {
@@ -432,7 +436,12 @@ class Compiler {
       const src = proc.elements[flow.source];
       const tgt = proc.elements[flow.target];
       if (!src || !tgt) {
-        this.problem(flow.id, 'sequence flow connects an unsupported or missing element');
+        // an element refused with its own reason needs no second problem for each of its flows
+        const refused = this.problems.some(
+          (p) => p.elementId === flow.source || p.elementId === flow.target,
+        );
+        if (!refused)
+          this.problem(flow.id, 'sequence flow connects an unsupported or missing element');
         continue;
       }
       src.outgoing.push(flow.id);
