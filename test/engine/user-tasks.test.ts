@@ -118,6 +118,28 @@ describe('user tasks', () => {
       expect(await tasks({ processInstanceKey: brand(key) })).toEqual([]);
     });
 
+    it.each([
+      ['a priority above 100', { level: 11 }, 'priority'],
+      ['an assignee that is not a string', { owner: 42 }, 'assignee'],
+    ])('should raise an incident for %s', async (_what, override, attribute) => {
+      // given
+      const variables = {
+        owner: 'zhao',
+        groups: [],
+        opened: '2030-03-01T08:00:00Z',
+        level: 1,
+        ...override,
+      };
+
+      // when
+      const key = await start(h, 'ut-feel', variables);
+
+      // then
+      const incident = await awaitIncident(h, key);
+      expect(incident).toMatchObject({ elementId: 'Review', errorType: 'EXTRACT_VALUE_ERROR' });
+      expect(incident.errorMessage).toContain(attribute);
+    });
+
     it('should return the deployed form linked by formId, and no form for a task without one', async () => {
       // given
       const key = await start(h, 'ut-static');

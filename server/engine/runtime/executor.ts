@@ -843,7 +843,7 @@ class Run {
     const vars = this.visible(ei.k);
     const evalOpt = (attr: string | undefined): Result<JsonValue> =>
       attr ? this.ctx.feel.value(attr, vars) : { ok: true, value: null };
-    const assignee = evalOpt(ut.assignee);
+    const assignee = stringOrNull(evalOpt(ut.assignee), ut.assignee);
     const groups: Result<string[]> = ut.candidateGroups
       ? this.ctx.feel.strings(ut.candidateGroups, vars)
       : { ok: true, value: [] };
@@ -852,7 +852,7 @@ class Run {
       : { ok: true, value: [] };
     const due = dateTime(evalOpt(ut.dueDate));
     const follow = dateTime(evalOpt(ut.followUpDate));
-    const priority = evalOpt(ut.priority);
+    const priority = taskPriority(evalOpt(ut.priority));
     const ext = evalOpt(ut.externalReference);
     for (const [name, r] of Object.entries({
       assignee,
@@ -870,7 +870,7 @@ class Run {
           'activate',
         );
     }
-    const num = priority.ok && priority.value !== null ? Number(priority.value) : 50;
+    const num = priority.ok ? priority.value : 50;
     const key = this.key(this.nextKey());
     const a =
       assignee.ok && assignee.value !== null && assignee.value !== ''
@@ -893,7 +893,7 @@ class Run {
       candidateUsers: users.ok ? users.value : [],
       dueDate: due.ok ? due.value : undefined,
       followUpDate: follow.ok ? follow.value : undefined,
-      priority: Number.isFinite(num) ? Math.max(0, Math.min(100, Math.trunc(num))) : 50,
+      priority: num,
       formKey: ut.formKey,
       formId: ut.formId,
       externalFormReference: ext.ok && ext.value ? String(ext.value) : undefined,
@@ -1580,6 +1580,36 @@ function dateTime(r: Result<JsonValue>): Result<string | undefined> {
       error: `expected an ISO 8601 date-time with an offset (e.g. 2030-05-01T10:00:00+08:00), but was '${text}'`,
     };
   return { ok: true, value: new Date(ms).toISOString() };
+}
+
+/** A text attribute (assignee): Zeebe wants a string (or nothing), not a number or a list. */
+function stringOrNull(r: Result<JsonValue>, attr: string | undefined): Result<JsonValue> {
+  if (!r.ok || r.value === null || typeof r.value === 'string') return r;
+  const v = r.value;
+  const type = Array.isArray(v)
+    ? 'ARRAY'
+    : typeof v === 'object'
+      ? 'CONTEXT'
+      : typeof v === 'number'
+        ? 'NUMBER'
+        : 'BOOLEAN';
+  return {
+    ok: false,
+    error: `Expected result of the expression '${stripEq(attr ?? '')}' to be 'STRING', but was '${type}'`,
+  };
+}
+
+/** A user task priority: Zeebe wants an integer from 0 to 100; none means 50. */
+function taskPriority(r: Result<JsonValue>): Result<number> {
+  if (!r.ok) return r;
+  if (r.value === null || r.value === '') return { ok: true, value: 50 };
+  const n = typeof r.value === 'string' ? Number(r.value) : r.value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 100)
+    return {
+      ok: false,
+      error: `Expected priority to be an integer in the range [0,100], but was '${JSON.stringify(r.value)}'`,
+    };
+  return { ok: true, value: n };
 }
 
 /** The variable an output element expression reads when it is a plain (nested) name, as `=result` or `=result.score`. */
