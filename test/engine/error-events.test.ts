@@ -1,4 +1,4 @@
-import { deployFixtures, startEngineHarness, type EngineHarness } from '../fixtures/engine';
+import { brand, deployFixtures, startEngineHarness, type EngineHarness } from '../fixtures/engine';
 import {
   elementsIn,
   jobsOf,
@@ -109,6 +109,37 @@ describe('error events', () => {
     const instance = await waitForInstance(h, key, 'ACTIVE');
     expect(instance.hasIncident).toBe(true);
     expect(await elementsIn(h, key, 'ACTIVE')).toEqual(['error-boundary', 'ChargeCard']);
+  });
+
+  it('should hand the job out again when an UNHANDLED_ERROR_EVENT incident is resolved', async () => {
+    // given
+    let calls = 0;
+    h.client.createJobWorker({
+      jobType: 'charge-card',
+      jobTimeoutMs: 30_000,
+      maxParallelJobs: 1,
+      jobHandler: (job) => {
+        calls++;
+        return calls === 1
+          ? job.error({ errorCode: 'CARD_BLOCKED' })
+          : job.complete({ paid: true });
+      },
+    });
+    const key = await startInstance(h, 'error-boundary', { cardId: 'card-3' });
+    const incident = await waitForIncident(h, key);
+
+    // when
+    await h.client.resolveIncident({ incidentKey: brand(String(incident.incidentKey)) });
+
+    // then
+    await waitForInstance(h, key, 'COMPLETED');
+    expect(calls).toBe(2);
+    expect(await elementsIn(h, key, 'COMPLETED')).toEqual([
+      'error-boundary',
+      'Start',
+      'ChargeCard',
+      'Charged',
+    ]);
   });
 
   it('should catch an error end event of an embedded sub-process on the sub-process boundary', async () => {
