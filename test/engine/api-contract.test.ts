@@ -300,6 +300,18 @@ describe('/v2 API contract', () => {
       // then
       expect(pages).toBe(3);
       expect(seen).toEqual([...ids].reverse());
+      const last = await h.client.searchProcessDefinitions(
+        { ...query, page: { from: 4, limit: 2 } },
+        NOW,
+      );
+      const back = await h.client.searchProcessDefinitions(
+        { ...query, page: { before: String(last.page.startCursor), limit: 2 } },
+        NOW,
+      );
+      expect((back.items ?? []).map((d) => d.processDefinitionId)).toEqual([
+        'api-page-c',
+        'api-page-b',
+      ]);
     });
   });
 

@@ -92,6 +92,8 @@ describe('gateways', () => {
         NOW,
       );
       expect(after.state).toBe('RESOLVED');
+      const resolved = await h.client.getProcessInstance({ processInstanceKey: brand(key) }, NOW);
+      expect(resolved.hasIncident).toBe(false);
     });
   });
 
