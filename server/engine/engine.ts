@@ -327,6 +327,7 @@ export class Engine {
             xml: file.xml,
             compiled: JSON.stringify(proc),
             formIds: proc.formIds,
+            ...(proc.startFormId ? { startFormId: proc.startFormId } : {}),
             deployedAt: now,
             deployedBy: by,
           };

@@ -120,6 +120,26 @@ describe('diagrams saved by Camunda Modeler 5', () => {
       expect(form).toMatchObject({ formId: 'enrolment-review' });
       await h.client.cancelProcessInstance({ processInstanceKey: brand(key) });
     });
+
+    it('should offer the form linked to the start event as the start form', async () => {
+      // given
+      const defs = await h.client.searchProcessDefinitions(
+        { filter: { processDefinitionId: 'enrolment-approval' } },
+        NOW,
+      );
+      const def = defs.items![0]!;
+
+      // when
+      const form = await h.client.getStartProcessForm(
+        { processDefinitionKey: String(def.processDefinitionKey) },
+        NOW,
+      );
+
+      // then
+      expect(def.hasStartForm).toBe(true);
+      expect(form).toMatchObject({ formId: 'enrolment-request', version: 1 });
+      expect(JSON.stringify(form ? form.schema : undefined)).toContain('childName');
+    });
   });
 
   describe('error handling (fee-collection.bpmn)', () => {

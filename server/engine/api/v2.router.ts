@@ -237,7 +237,7 @@ export function createV2Router(deps: V2Deps): Router {
       resourceName: d.resourceName,
       version: d.version,
       tenantId: d.tenantId,
-      hasStartForm: false,
+      hasStartForm: Boolean(d.startFormId),
       isLatestVersion: latest.get(`${d.tenantId}|${d.bpmnProcessId}`) === d.version,
     }));
     const out = search(rows, q, {
@@ -261,7 +261,7 @@ export function createV2Router(deps: V2Deps): Router {
       resourceName: def.resourceName,
       version: def.version,
       tenantId: def.tenantId,
-      hasStartForm: false,
+      hasStartForm: Boolean(def.startFormId),
     });
   });
   r.get('/process-definitions/:key/xml', async (req, res) => {
@@ -269,8 +269,20 @@ export function createV2Router(deps: V2Deps): Router {
     res.type('text/xml').send(def.xml);
   });
   r.get('/process-definitions/:key/form', async (req, res) => {
-    await engine.definition(param(req, 'key'));
-    res.status(204).end();
+    const { def, proc } = await engine.definition(param(req, 'key'));
+    // like a task's linked form: the latest version of the form with that id
+    const form = proc.startFormId ? await engine.form(proc.startFormId, def.tenantId) : undefined;
+    if (!form) {
+      res.status(204).end();
+      return;
+    }
+    res.json({
+      formKey: form._id,
+      formId: form.formId,
+      version: form.version,
+      tenantId: form.tenantId,
+      schema: JSON.parse(form.schema) as JsonValue,
+    });
   });
 
   // process instances //////////

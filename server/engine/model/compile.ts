@@ -325,6 +325,7 @@ class Compiler {
         break;
       case 'startEvent':
         c.interrupting = el.isInterrupting !== false;
+        if (scope === proc.id) proc.startFormId ??= str(ext(el, 'zeebe:FormDefinition')?.formId);
         break;
       default:
         break;

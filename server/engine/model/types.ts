@@ -163,6 +163,8 @@ export interface CProcess {
   eventSubprocesses: string[];
   /** Ids of forms linked by user tasks (`zeebe:formDefinition formId`). */
   formIds: string[];
+  /** The form linked to a start event of the process (`zeebe:formDefinition formId`): the start form. */
+  startFormId?: string;
 }
 
 /** Why an element cannot be deployed. */

@@ -48,6 +48,8 @@ export interface DefinitionDoc {
   /** The compiled process as JSON. */
   compiled: string;
   formIds: string[];
+  /** The start form's id, when a start event links one. */
+  startFormId?: string;
   deployedAt: string;
   deployedBy?: string;
 }
