@@ -87,6 +87,8 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
       return;
     }
     const problem = toProblem(err, String(req.id ?? ''), maskText(req.originalUrl), log);
+    if (err instanceof AppError && err.retryAfterSeconds !== undefined)
+      res.setHeader('retry-after', String(err.retryAfterSeconds));
     res.status(problem.status).type('application/problem+json').json(problem);
   };
 }

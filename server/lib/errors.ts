@@ -13,6 +13,13 @@ export interface RuleCitation {
   message: string;
 }
 
+/** Optional details of an {@link AppError}. */
+export interface ErrorExtra {
+  fields?: FieldProblem[];
+  rules?: RuleCitation[];
+  retryAfterSeconds?: number;
+}
+
 /**
  * The root of every error the product raises on purpose. Anything else reaching the error
  * middleware is a bug (500, logged with the request id).
@@ -23,19 +30,17 @@ export abstract class AppError extends Error {
   readonly titleKey: MessageKey;
   readonly fields?: FieldProblem[];
   readonly rules?: RuleCitation[];
+  /** When to try again (429, 423, 503); sent as `Retry-After`. */
+  readonly retryAfterSeconds?: number;
 
-  constructor(
-    code: string,
-    titleKey: MessageKey,
-    detail?: string,
-    extra: { fields?: FieldProblem[]; rules?: RuleCitation[] } = {},
-  ) {
+  constructor(code: string, titleKey: MessageKey, detail?: string, extra: ErrorExtra = {}) {
     super(detail ?? t(titleKey));
     this.name = new.target.name;
     this.code = code;
     this.titleKey = titleKey;
     this.fields = extra.fields;
     this.rules = extra.rules;
+    this.retryAfterSeconds = extra.retryAfterSeconds;
   }
 }
 
@@ -47,7 +52,7 @@ export class UserError extends AppError {
     code: string,
     titleKey: MessageKey,
     detail?: string,
-    extra: { fields?: FieldProblem[]; rules?: RuleCitation[] } = {},
+    extra: ErrorExtra = {},
   ) {
     super(code, titleKey, detail, extra);
     this.status = status;
