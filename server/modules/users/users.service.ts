@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../db/connection';
+import { isDuplicateKey } from '../../db/models';
+import { isAllowedMembership, type Membership } from '../../auth/roles';
+import { hashPassword } from '../../auth/password';
+import { ConflictError, UserError } from '../../lib/errors';
+import { t } from '../../lib/i18n';
+import {
+  type ExternalIdentity,
+  type UserDoc,
+  type UserKind,
+  type UserModels,
+  userModels,
+} from './users.model';
+
+/** What it takes to create a user. */
+export interface NewUser {
+  /** Deterministic ids for seeds; a random one otherwise. */
+  id?: string;
+  kind: UserKind;
+  username?: string;
+  phone?: string;
+  displayName: string;
+  /** A plain password to hash, or `passwordHash` when it is hashed already. */
+  password?: string;
+  passwordHash?: string;
+  memberships?: Membership[];
+}
+
+/** How a user signs in: by phone or by username. */
+export type LoginKey = { phone: string } | { username: string };
+
+/** A claim older than this whose user does not exist was left by a crash and may be taken. */
+const ORPHAN_CLAIM_MS = 60_000;
+
+/** The uniqueness claim key of a phone number. */
+export function phoneKey(phone: string): string {
+  return `phone:${phone}`;
+}
+
+/** The uniqueness claim key of a username (case-insensitive). */
+export function usernameKey(username: string): string {
+  return `username:${username.toLowerCase()}`;
+}
+
+/** The uniqueness claim key of an external identity. */
+export function externalKey(identity: Omit<ExternalIdentity, 'linkedAt'>): string {
+  return identity.provider === 'wecom'
+    ? `wecom:${identity.corpId}:${identity.userId ?? ''}`
+    : `wecom-external:${identity.corpId}:${identity.externalUserId ?? ''}`;
+}
+
+/**
+ * Users and their unique keys. Creating a user first claims each key by inserting its
+ * `user_keys` document (exactly one concurrent claimant wins), then inserts the user; a
+ * failure releases the claims it made. Sign-in and identity lookups read the claim and then
+ * the user, both by `_id`.
+ */
+export class UserService {
+  private readonly m: UserModels;
+
+  constructor(db: Database) {
+    this.m = userModels(db.connection);
+  }
+
+  /** Creates a user; ConflictError (PHONE_TAKEN, USERNAME_TAKEN) when a key is taken. */
+  async create(input: NewUser): Promise<UserDoc> {
+    const memberships = input.memberships ?? [];
+    const bad = memberships.findIndex((m) => !isAllowedMembership(m));
+    if (bad >= 0) {
+      throw new UserError(400, 'MEMBERSHIP_INVALID', 'user.membership_invalid', undefined, {
+        fields: [{ path: `memberships.${bad}`, message: t('user.membership_invalid') }],
+      });
+    }
+    const id = input.id ?? randomUUID();
+    const username = input.username?.toLowerCase();
+    const claims: { key: string; code: string; message: string }[] = [];
+    if (input.phone)
+      claims.push({
+        key: phoneKey(input.phone),
+        code: 'PHONE_TAKEN',
+        message: t('user.phone_taken'),
+      });
+    if (username)
+      claims.push({
+        key: usernameKey(username),
+        code: 'USERNAME_TAKEN',
+        message: t('user.username_taken'),
+      });
+
+    const claimed: string[] = [];
+    try {
+      for (const c of claims) {
+        await this.claim(c.key, id, () => new ConflictError(c.message, c.code));
+        claimed.push(c.key);
+      }
+      const passwordHash =
+        input.passwordHash ?? (input.password ? await hashPassword(input.password) : undefined);
+      const doc = await this.m.users.create({
+        _id: id,
+        kind: input.kind,
+        username,
+        phone: input.phone,
+        displayName: input.displayName,
+        passwordHash,
+        passwordChangedAt: passwordHash ? new Date() : undefined,
+        credentialsVersion: 0,
+        memberships,
+        externalIds: [],
+        failedLogins: 0,
+        disabled: false,
+      });
+      return doc.toObject();
+    } catch (err) {
+      await Promise.all(claimed.map((key) => this.m.userKeys.deleteOne({ _id: key })));
+      throw err;
+    }
+  }
+
+  /** The user with this id, or null. */
+  async findById(id: string): Promise<UserDoc | null> {
+    return this.m.users.findById(id).lean<UserDoc>();
+  }
+
+  /** The user who signs in with this phone or username, or null. */
+  async findByLogin(login: LoginKey): Promise<UserDoc | null> {
+    const key = 'phone' in login ? phoneKey(login.phone) : usernameKey(login.username);
+    return this.findByKey(key);
+  }
+
+  /** The user an external identity is linked to, or null. */
+  async findByExternalIdentity(
+    identity: Omit<ExternalIdentity, 'linkedAt'>,
+  ): Promise<UserDoc | null> {
+    return this.findByKey(externalKey(identity));
+  }
+
+  /**
+   * Links a WeCom member or a parent's WeCom external contact to a user; ConflictError
+   * (EXTERNAL_ID_TAKEN) when it is linked to someone else. Linking it again to the same user
+   * changes nothing.
+   */
+  async linkExternalIdentity(
+    userId: string,
+    identity: Omit<ExternalIdentity, 'linkedAt'>,
+  ): Promise<void> {
+    const key = externalKey(identity);
+    const owner = await this.m.userKeys.findById(key).lean();
+    if (owner?.userId === userId) return;
+    await this.claim(
+      key,
+      userId,
+      () => new ConflictError(t('user.external_taken'), 'EXTERNAL_ID_TAKEN'),
+    );
+    await this.m.users.updateOne(
+      { _id: userId },
+      { $push: { externalIds: { ...identity, linkedAt: new Date() } } },
+    );
+  }
+
+  /** Replaces the password hash and raises the credentials version; returns the new version. */
+  async setPasswordHash(user: UserDoc, passwordHash: string): Promise<number> {
+    const credentialsVersion = user.credentialsVersion + 1;
+    await this.m.users.updateOne(
+      { _id: user._id },
+      { $set: { passwordHash, passwordChangedAt: new Date(), credentialsVersion } },
+    );
+    return credentialsVersion;
+  }
+
+  /** Records a failed sign-in: the new failure count, or a lock until `lockUntil`. */
+  async recordFailedLogin(
+    userId: string,
+    state: { failedLogins: number; lockedUntil?: Date },
+  ): Promise<void> {
+    await this.m.users.updateOne(
+      { _id: userId },
+      state.lockedUntil
+        ? { $set: { failedLogins: state.failedLogins, lockedUntil: state.lockedUntil } }
+        : { $set: { failedLogins: state.failedLogins }, $unset: { lockedUntil: 1 } },
+    );
+  }
+
+  /** Records a successful sign-in: clears failures and any lock. */
+  async recordLogin(userId: string, at: Date): Promise<void> {
+    await this.m.users.updateOne(
+      { _id: userId },
+      { $set: { failedLogins: 0, lastLoginAt: at }, $unset: { lockedUntil: 1 } },
+    );
+  }
+
+  // helpers //////////
+
+  private async findByKey(key: string): Promise<UserDoc | null> {
+    const claim = await this.m.userKeys.findById(key).lean();
+    return claim ? this.findById(claim.userId) : null;
+  }
+
+  /** Inserts the claim; takes over an orphan left by a crash; otherwise throws `taken()`. */
+  private async claim(key: string, userId: string, taken: () => Error): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.m.userKeys.create({ _id: key, userId, createdAt: new Date() });
+        return;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      const existing = await this.m.userKeys.findById(key).lean();
+      const isOrphan =
+        attempt === 0 &&
+        existing !== null &&
+        Date.now() - existing.createdAt.getTime() > ORPHAN_CLAIM_MS &&
+        !(await this.m.users.exists({ _id: existing.userId }));
+      if (!isOrphan) throw taken();
+      await this.m.userKeys.deleteOne({ _id: key });
+    }
+  }
+}
