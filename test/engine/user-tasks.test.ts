@@ -1,6 +1,7 @@
 import {
   awaitIncident,
   awaitState,
+  deployContent,
   problemOf,
   raw,
   rootVariables,
@@ -13,6 +14,7 @@ import {
   brand,
   deployFixtures,
   eventually,
+  fixture,
   startEngineHarness,
   type EngineHarness,
 } from '../fixtures/engine';
@@ -340,6 +342,31 @@ describe('user tasks', () => {
       const byName = (vars.items ?? []).map((v) => [v.name, JSON.parse(String(v.value))]);
       expect(byName.filter(([name]) => name === 'reviewer')).toEqual([['reviewer', 'li']]);
       expect(byName).toContainEqual(['reviewers', ['wang', 'li', 'zhao']]);
+    });
+  });
+
+  describe('form versions', () => {
+    it('should keep the form version a task was created with when the form changes', async () => {
+      // given
+      const before = await start(h, 'ut-static');
+      const oldTask = await taskOf(before, 'Review');
+      const changed = fixture('review-form.form').replace('"Comment"', '"Remarks"');
+      const deployed = await deployContent(h, { name: 'review-form.form', content: changed });
+      const newFormKey = String(deployed.forms[0]!.formKey);
+
+      // when
+      const after = await start(h, 'ut-static');
+      const newTask = await taskOf(after, 'Review');
+
+      // then
+      expect(deployed.forms[0]!.version).toBe(2);
+      expect(String(newTask.formKey)).toBe(newFormKey);
+      expect(String(oldTask.formKey)).toBe(formKey);
+      const oldForm = await h.client.getUserTaskForm({ userTaskKey: oldTask.userTaskKey }, NOW);
+      const newForm = await h.client.getUserTaskForm({ userTaskKey: newTask.userTaskKey }, NOW);
+      expect(oldForm && oldForm.version).toBe(1);
+      expect(newForm && newForm.version).toBe(2);
+      expect(JSON.stringify(newForm && newForm.schema)).toContain('Remarks');
     });
   });
 });
