@@ -1,0 +1,85 @@
+import express, { type Router } from 'express';
+import { groupOf } from '../../auth/groups';
+import type { Principal } from '../../auth/principal';
+import { parseInput } from '../../http/validate';
+import { t } from '../../lib/i18n';
+import type { UserDoc } from '../users/users.model';
+import { changePasswordBody, loginBody } from './auth.schema';
+import { currentSession, type SessionGate } from './auth.middleware';
+import type { AuthService } from './auth.service';
+
+/** The body of /me and of a successful sign-in. */
+function whoAmI(user: UserDoc, principal: Principal, csrfToken: string) {
+  return {
+    user: {
+      id: user._id,
+      kind: user.kind,
+      username: user.username ?? null,
+      phone: user.phone ?? null,
+      displayName: user.displayName,
+    },
+    roles: principal.roles,
+    memberships: principal.memberships.map((m) => ({
+      role: m.role,
+      roleName: t(`role.${m.role}`),
+      scope: m.scope,
+      group: groupOf(m) ?? null,
+    })),
+    groups: principal.groups,
+    csrfToken,
+  };
+}
+
+/** /api/auth: sign in, who am I, CSRF token, change password, sign out. */
+export function createAuthRouter(service: AuthService, gate: SessionGate): Router {
+  const r = express.Router();
+  r.use((_req, res, next) => {
+    res.setHeader('cache-control', 'no-store');
+    next();
+  });
+
+  r.post('/login', async (req, res) => {
+    const body = parseInput(loginBody, req.body);
+    const key = body.phone !== undefined ? { phone: body.phone } : { username: body.username! };
+    const previous = await gate.resolve(req);
+    const signedIn = await service.login(key, body.password, req.ip ?? 'unknown');
+    // A new session id at every sign-in (no session fixation).
+    if (previous) await service.logout(previous.token);
+    gate.setCookies(res, signedIn.token);
+    res.json({
+      message: t('auth.logged_in'),
+      ...whoAmI(signedIn.user, signedIn.principal, service.csrfToken(signedIn.token)),
+    });
+  });
+
+  r.get('/me', gate.requireSession, (_req, res) => {
+    const s = currentSession(res);
+    res.json(whoAmI(s.user, s.principal, service.csrfToken(s.token)));
+  });
+
+  r.get('/csrf', gate.requireSession, (_req, res) => {
+    const s = currentSession(res);
+    const csrfToken = service.csrfToken(s.token);
+    gate.setCookies(res, s.token);
+    res.json({ csrfToken });
+  });
+
+  r.post('/password', gate.requireSession, async (req, res) => {
+    const body = parseInput(changePasswordBody, req.body);
+    const signedIn = await service.changePassword(
+      currentSession(res),
+      body.oldPassword,
+      body.newPassword,
+    );
+    gate.setCookies(res, signedIn.token);
+    res.json({ message: t('auth.password_changed'), csrfToken: service.csrfToken(signedIn.token) });
+  });
+
+  r.post('/logout', gate.requireSession, async (_req, res) => {
+    await service.logout(currentSession(res).token);
+    gate.clearCookies(res);
+    res.status(204).end();
+  });
+
+  return r;
+}

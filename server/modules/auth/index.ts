@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import type { Request, RequestHandler, Router } from 'express';
+import type { Database } from '../../db/connection';
+import type { Principal } from '../../auth/principal';
+import type { Role } from '../../auth/roles';
+import type { Logger } from '../../lib/logger';
+import { USER_COLLECTIONS } from '../users/users.model';
+import { AUTH_COLLECTIONS } from './auth.model';
+import { SessionGate } from './auth.middleware';
+import { createAuthRouter } from './auth.router';
+import { AuthService, type AuthSettings } from './auth.service';
+
+export { currentPrincipal, currentSession, CSRF_HEADER, SESSION_COOKIE } from './auth.middleware';
+
+/**
+ * Roles whose sessions may use the /v2 engine API. That API has no tenant filter (it shows
+ * every school's instances and jobs), so only roles that span the whole city get it: job
+ * workers and the city bureau. School and county staff reach the engine through the tenant-
+ * aware /api routes (task inbox, processes) once those exist.
+ */
+export const V2_SESSION_ROLES: readonly Role[] = ['worker', 'cityBureau'];
+
+/** Sign-in and sessions, assembled for the composition root. */
+export interface Auth {
+  /** Mounted at /api/auth. */
+  router: Router;
+  /** Guards a route: a valid session, and the CSRF token on state-changing requests. */
+  requireSession: RequestHandler;
+  /** The signed-in principal of a request, or undefined; resolved once per request. */
+  resolvePrincipal(req: Request): Promise<Principal | undefined>;
+  /** For the /v2 API: a session principal holding one of `roles` (CSRF checked). */
+  principalWithRoles(roles: readonly Role[]): (req: Request) => Promise<Principal | undefined>;
+  service: AuthService;
+}
+
+/** What {@link createAuth} needs. */
+export interface AuthDeps {
+  db: Database;
+  logger: Logger;
+  /** Secure cookies (HTTPS only); on in production. */
+  secureCookies?: boolean;
+  settings: AuthSettings;
+}
+
+/** Every collection sign-in uses. */
+export const AUTH_MODULE_COLLECTIONS = [
+  ...Object.values(USER_COLLECTIONS),
+  ...Object.values(AUTH_COLLECTIONS),
+];
+
+/** Creates the sign-in module; ensures its collections. */
+export async function createAuth(deps: AuthDeps): Promise<Auth> {
+  await deps.db.ensureCollections(AUTH_MODULE_COLLECTIONS);
+  const service = new AuthService(deps.db, deps.logger, deps.settings);
+  const gate = new SessionGate(service, deps.secureCookies ?? false);
+  return {
+    router: createAuthRouter(service, gate),
+    requireSession: gate.requireSession,
+    resolvePrincipal: async (req) => (await gate.resolve(req))?.principal,
+    principalWithRoles: (roles) => gate.principalWithRoles(roles),
+    service,
+  };
+}
+
+/**
+ * The secret that signs session cookies: SESSION_SECRET, or outside production a random one
+ * per boot (sessions then end with a restart). Production refuses to start without it
+ * (server/config.ts).
+ */
+export function sessionSecret(config: { SESSION_SECRET?: string; NODE_ENV: string }): string {
+  if (config.SESSION_SECRET) return config.SESSION_SECRET;
+  if (config.NODE_ENV === 'production') throw new Error('SESSION_SECRET is required in production');
+  return randomBytes(32).toString('base64url');
+}
