@@ -13,6 +13,9 @@ import { ServiceAccounts } from './engine/api/accounts';
 import { createV2Router } from './engine/api/v2.router';
 import { Engine } from './engine/engine';
 import { createLogger, type Logger } from './lib/logger';
+import { createAuth, sessionSecret, V2_SESSION_ROLES } from './modules/auth';
+import { seedDemoIfEmpty } from './modules/demo/demo.service';
+import { createOrg } from './modules/org';
 
 /** A running server: its address and how to stop it. */
 export interface RunningServer {
@@ -57,11 +60,34 @@ export async function startServer(
   if (config.KEHOU_SERVICE_USER && config.KEHOU_SERVICE_PASSWORD) {
     await accounts.ensure(config.KEHOU_SERVICE_USER, config.KEHOU_SERVICE_PASSWORD);
   }
+  if (config.NODE_ENV === 'development') await seedDemoIfEmpty(db, logger);
+  const auth = await createAuth({
+    db,
+    logger,
+    secureCookies: config.NODE_ENV === 'production',
+    settings: { secret: sessionSecret(config) },
+  });
+  const org = await createOrg({ db, requireSession: auth.requireSession });
+  const sessionUser = auth.principalWithRoles(V2_SESSION_ROLES);
   const app = createApp({
     db,
     logger,
     bodyLimit: config.BODY_LIMIT,
-    mounts: [{ path: '/v2', router: createV2Router({ engine, accounts }) }],
+    mounts: [
+      { path: '/api/auth', router: auth.router },
+      { path: '/api/org', router: org.router },
+      {
+        path: '/v2',
+        router: createV2Router({
+          engine,
+          accounts,
+          sessionPrincipal: async (req) => {
+            const p = await sessionUser(req);
+            return p && { kind: 'user', id: p.userId };
+          },
+        }),
+      },
+    ],
   });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
