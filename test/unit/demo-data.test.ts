@@ -46,3 +46,41 @@ describe('demo data generator', () => {
     expect(idCheckDigit('11010519491231002')).toBe('X');
   });
 });
+
+describe('the demo accounts the README lists', () => {
+  const data = generateDemoData();
+  const byPhone = (phone: string) => data.users.find((u) => u.phone === phone)!;
+  const childrenOf = (userId: string) =>
+    data.students.filter((s) => s.guardians.some((g) => g.userId === userId));
+
+  it('should have the staff phones and roles the table names', () => {
+    expect(byPhone('13800000001')).toMatchObject({ username: 'luohe.bureau' });
+    expect(byPhone('13800000002')).toMatchObject({ username: 'worker', kind: 'service' });
+    expect(byPhone('13800000005')).toMatchObject({ username: 'yh1.principal' });
+    expect(byPhone('13800000006')).toMatchObject({ username: 'yh1.admin' });
+    expect(byPhone('13800000014')).toMatchObject({ username: 'yh1.g3c2' });
+    expect(byPhone('13800000025')).toMatchObject({ username: 'yh1.teacher1' });
+    expect(byPhone('13800000026')).toMatchObject({ username: 'yh1.teacher2' });
+    expect(byPhone('13800000047')).toMatchObject({ username: 'yh2.teacher1' });
+    expect(byPhone('13900000001')).toMatchObject({ username: 'yh1.committee' });
+    const staffPhones = data.users.filter((u) => u.kind !== 'parent').map((u) => u.phone!);
+    expect(staffPhones.sort().at(-1)).toBe('13800000064');
+  });
+
+  it('should have the parents the table names', () => {
+    expect(byPhone('13900000002').memberships).toContainEqual(
+      expect.objectContaining({
+        role: 'committee',
+        scope: expect.objectContaining({ classId: 'school-yh1-g1-c1' }),
+      }),
+    );
+    const two = childrenOf(byPhone('13900000008')._id);
+    expect(two).toHaveLength(2);
+    expect(two.some((s) => s.priorityGroups.disabled)).toBe(true);
+    const grandparent = byPhone('13900000004');
+    const leftBehind = childrenOf(grandparent._id);
+    expect(leftBehind.every((s) => s.priorityGroups.leftBehind)).toBe(true);
+    expect(leftBehind[0]!.guardians[0]!.relation).toMatch(/^grand/);
+    expect(childrenOf(byPhone('13900000011')._id).every((s) => s.povertyRegistered)).toBe(true);
+  });
+});
