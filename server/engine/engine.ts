@@ -664,7 +664,9 @@ export class Engine {
       // First try on the instance document alone: a lagging document shows up as a duplicate
       // commit id (or a rejection) and the retry rolls it forward.
       const fast = attempt === 0 && cmd !== null;
-      const doc = fast ? ((await this.c.instances.findOne({ _id: key })) ?? undefined) : await this.loadInstance(key);
+      const doc = fast
+        ? ((await this.c.instances.findOne({ _id: key })) ?? undefined)
+        : await this.loadInstance(key);
       if (!doc && fast) continue;
       if (!doc)
         throw new EngineError(

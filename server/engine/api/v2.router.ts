@@ -908,7 +908,7 @@ function variableRows(s: InstanceState): VariableRow[] {
  */
 function taskVariableRows(s: InstanceState, elementInstanceKey: string): VariableRow[] {
   const chain: number[] = [];
-  for (let k = localKey(s.key, elementInstanceKey); k !== undefined && k >= 0; ) {
+  for (let k = localKey(s.key, elementInstanceKey); k !== undefined && k >= 0;) {
     chain.push(k);
     k = k === 0 ? undefined : (s.els[k]?.p ?? 0);
   }
@@ -946,4 +946,3 @@ function pick(vars: Vars, names?: string[]): Vars {
     ? Object.fromEntries(Object.entries(vars).filter(([k]) => names.includes(k)))
     : vars;
 }
-

@@ -1570,9 +1570,10 @@ function dateTime(r: Result<JsonValue>): Result<string | undefined> {
   if (!r.ok) return r;
   if (r.value === null || r.value === '') return { ok: true, value: undefined };
   const text = String(r.value);
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d))(?:\[[^\]]+\])?$/.exec(
-    text,
-  );
+  const m =
+    /^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d))(?:\[[^\]]+\])?$/.exec(
+      text,
+    );
   const ms = m ? Date.parse(m[1]!) : NaN;
   if (typeof r.value !== 'string' || Number.isNaN(ms))
     return {
