@@ -13,7 +13,7 @@ import { ServiceAccounts } from './engine/api/accounts';
 import { createV2Router } from './engine/api/v2.router';
 import { Engine } from './engine/engine';
 import { createLogger, type Logger } from './lib/logger';
-import { createAuth, sessionSecret, V2_SESSION_ROLES } from './modules/auth';
+import { createAuth, sessionSecret } from './modules/auth';
 import { seedDemoIfEmpty } from './modules/demo/demo.service';
 import { createOrg } from './modules/org';
 
@@ -68,7 +68,6 @@ export async function startServer(
     settings: { secret: sessionSecret(config) },
   });
   const org = await createOrg({ db, requireSession: auth.requireSession });
-  const sessionUser = auth.principalWithRoles(V2_SESSION_ROLES);
   const app = createApp({
     db,
     logger,
@@ -78,14 +77,7 @@ export async function startServer(
       { path: '/api/org', router: org.router },
       {
         path: '/v2',
-        router: createV2Router({
-          engine,
-          accounts,
-          sessionPrincipal: async (req) => {
-            const p = await sessionUser(req);
-            return p && { kind: 'user', id: p.userId };
-          },
-        }),
+        router: createV2Router({ engine, accounts, sessionPrincipal: auth.v2SessionPrincipal }),
       },
     ],
   });

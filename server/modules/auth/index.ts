@@ -3,6 +3,7 @@ import type { Request, RequestHandler, Router } from 'express';
 import type { Database } from '../../db/connection';
 import type { Principal } from '../../auth/principal';
 import type { Role } from '../../auth/roles';
+import type { Principal as V2Principal } from '../../engine/api/v2.router';
 import type { Logger } from '../../lib/logger';
 import { USER_COLLECTIONS } from '../users/users.model';
 import { AUTH_COLLECTIONS } from './auth.model';
@@ -28,8 +29,10 @@ export interface Auth {
   requireSession: RequestHandler;
   /** The signed-in principal of a request, or undefined; resolved once per request. */
   resolvePrincipal(req: Request): Promise<Principal | undefined>;
-  /** For the /v2 API: a session principal holding one of `roles` (CSRF checked). */
+  /** A session principal holding one of `roles` (CSRF checked on state-changing requests). */
   principalWithRoles(roles: readonly Role[]): (req: Request) => Promise<Principal | undefined>;
+  /** The /v2 router's `sessionPrincipal`: users holding {@link V2_SESSION_ROLES}. */
+  v2SessionPrincipal(req: Request): Promise<V2Principal | undefined>;
   service: AuthService;
 }
 
@@ -53,11 +56,16 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
   await deps.db.ensureCollections(AUTH_MODULE_COLLECTIONS);
   const service = new AuthService(deps.db, deps.logger, deps.settings);
   const gate = new SessionGate(service, deps.secureCookies ?? false);
+  const v2User = gate.principalWithRoles(V2_SESSION_ROLES);
   return {
     router: createAuthRouter(service, gate),
     requireSession: gate.requireSession,
     resolvePrincipal: async (req) => (await gate.resolve(req))?.principal,
     principalWithRoles: (roles) => gate.principalWithRoles(roles),
+    v2SessionPrincipal: async (req) => {
+      const p = await v2User(req);
+      return p && { kind: 'user', id: p.userId };
+    },
     service,
   };
 }
