@@ -1,12 +1,14 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { parseInput } from '../../http/validate';
+import { abilityFor } from '../../auth/abilities';
 import { currentPrincipal } from '../auth';
-import { listClassesQuery, listSchoolsQuery, listStudentsQuery } from './org.schema';
+import { listClassesQuery, listSchoolsQuery, listStudentsQuery, studentParams } from './org.schema';
 import type { OrgService } from './org.service';
 
 /**
- * /api/org: read-only lists of the signed-in user's schools, classes and students. Every route
- * needs a session; per-role rules come with the CASL abilities.
+ * /api/org: the schools, classes and students the signed-in user may read. Every route needs a
+ * session and works through the caller's CASL ability (server/auth/abilities.ts): lists are
+ * filtered by it, a single student is checked against it, fields are cut to what it permits.
  */
 export function createOrgRouter(service: OrgService, requireSession: RequestHandler): Router {
   const r = express.Router();
@@ -14,20 +16,34 @@ export function createOrgRouter(service: OrgService, requireSession: RequestHand
 
   r.get('/schools', async (req, res) => {
     res.json(
-      await service.listSchools(currentPrincipal(res), parseInput(listSchoolsQuery, req.query)),
+      await service.listSchools(
+        abilityFor(currentPrincipal(res)),
+        parseInput(listSchoolsQuery, req.query),
+      ),
     );
   });
 
   r.get('/classes', async (req, res) => {
     res.json(
-      await service.listClasses(currentPrincipal(res), parseInput(listClassesQuery, req.query)),
+      await service.listClasses(
+        abilityFor(currentPrincipal(res)),
+        parseInput(listClassesQuery, req.query),
+      ),
     );
   });
 
   r.get('/students', async (req, res) => {
     res.json(
-      await service.listStudents(currentPrincipal(res), parseInput(listStudentsQuery, req.query)),
+      await service.listStudents(
+        abilityFor(currentPrincipal(res)),
+        parseInput(listStudentsQuery, req.query),
+      ),
     );
+  });
+
+  r.get('/students/:id', async (req, res) => {
+    const { id } = parseInput(studentParams, req.params);
+    res.json(await service.getStudent(abilityFor(currentPrincipal(res)), id));
   });
 
   return r;

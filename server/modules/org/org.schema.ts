@@ -24,6 +24,9 @@ export const listStudentsQuery = z.strictObject({
   ...paging,
 });
 
+/** GET /api/org/students/:id */
+export const studentParams = z.strictObject({ id: idSchema });
+
 export type ListSchoolsQuery = z.infer<typeof listSchoolsQuery>;
 export type ListClassesQuery = z.infer<typeof listClassesQuery>;
 export type ListStudentsQuery = z.infer<typeof listStudentsQuery>;

@@ -1,7 +1,6 @@
 import type { Database } from '../../db/connection';
-import type { Principal } from '../../auth/principal';
-import type { Membership, Role } from '../../auth/roles';
-import { scopeLevel } from '../../auth/roles';
+import { accessibleQuery, type AppAbility, permittedFields, subject } from '../../auth/abilities';
+import { NotFoundError } from '../../lib/errors';
 import type { ListClassesQuery, ListSchoolsQuery, ListStudentsQuery } from './org.schema';
 import { type OrgModels, orgModels, type StudentDoc } from './org.model';
 
@@ -36,8 +35,8 @@ export interface ClassItem {
 
 /**
  * A student in a list. Lists never carry ID numbers, guardians' phones, poverty registration or
- * disability: those are for the few who need them, one student at a time (issue 4, field
- * rules; added with the CASL abilities).
+ * disability: those are for the few who need them, one student at a time
+ * ({@link OrgService.getStudent}).
  */
 export interface StudentItem {
   id: string;
@@ -51,30 +50,36 @@ export interface StudentItem {
   isInsured: boolean;
 }
 
-/** The places a principal's memberships reach, per level. */
-interface Reach {
-  cityIds: string[];
-  countyIds: string[];
-  schoolIds: string[];
-  classIds: string[];
+/**
+ * A student shown alone (`GET /api/org/students/:id`): the list fields plus, for those the
+ * abilities allow (server/auth/authorization-table.ts), the personal ones.
+ */
+export interface StudentDetail extends StudentItem {
+  cityId: string;
+  countyId: string;
+  idNumber?: string;
+  guardians?: { relation: string; name: string; phone: string }[];
+  povertyRegistered?: boolean;
+  priorityGroups?: StudentDoc['priorityGroups'];
 }
 
-/** Roles that see every class and student of the place they hold them in. */
-const STAFF_ROLES: readonly Role[] = [
-  'classTeacher',
-  'teacher',
-  'schoolAdmin',
-  'principal',
-  'countyBureau',
-  'cityBureau',
-  'worker',
+/** The fields a list row may carry; personal fields never appear in a list. */
+const STUDENT_LIST_FIELDS: readonly string[] = [
+  'id',
+  'schoolId',
+  'gradeId',
+  'classId',
+  'name',
+  'gender',
+  'studentNo',
+  'enrolled',
+  'isInsured',
 ];
 
 /**
- * Read-only lists of "my" schools, classes and students, derived from memberships: a bureau
- * sees its city's or county's, school staff their school's, a class teacher their class's, a
- * parent their own children. A stop-gap until the CASL abilities (`accessibleBy`) replace
- * these filters; the rows carry no field that needs field-level rules.
+ * Schools, classes and students as the caller's ability allows: every list filters with the
+ * ability's query ({@link accessibleQuery}), every single read checks the document, and
+ * students show only their permitted fields.
  */
 export class OrgService {
   private readonly m: OrgModels;
@@ -83,17 +88,11 @@ export class OrgService {
     this.m = orgModels(db.connection);
   }
 
-  /** Schools where the principal holds any membership, or that their bureau oversees. */
-  async listSchools(p: Principal, q: ListSchoolsQuery): Promise<Page<SchoolItem>> {
-    const reach = reachOf(p.memberships, () => true);
-    const schoolIds = [...reach.schoolIds, ...p.memberships.flatMap((m) => m.scope.schoolId ?? [])];
-    const or = [
-      ...inFilter('cityId', reach.cityIds),
-      ...inFilter('countyId', reach.countyIds),
-      ...inFilter('_id', [...new Set(schoolIds)]),
-    ];
-    const filter = { $and: [{ $or: or }, ...(q.countyId ? [{ countyId: q.countyId }] : [])] };
-    if (or.length === 0) return empty(q);
+  /** The schools `ability` may read. */
+  async listSchools(ability: AppAbility, q: ListSchoolsQuery): Promise<Page<SchoolItem>> {
+    const allowed = accessibleQuery(ability, 'read', 'School');
+    if (!allowed) return empty(q);
+    const filter = { $and: [allowed, ...(q.countyId ? [{ countyId: q.countyId }] : [])] };
     const [rows, total] = await Promise.all([
       this.m.schools.find(filter).sort({ _id: 1 }).skip(q.offset).limit(q.limit).lean(),
       this.m.schools.countDocuments(filter),
@@ -112,19 +111,13 @@ export class OrgService {
     };
   }
 
-  /** Classes of the places the principal works in, and their children's classes. */
-  async listClasses(p: Principal, q: ListClassesQuery): Promise<Page<ClassItem>> {
-    const reach = reachOf(p.memberships, () => true);
-    const or = [
-      ...inFilter('cityId', reach.cityIds),
-      ...inFilter('countyId', reach.countyIds),
-      ...inFilter('schoolId', reach.schoolIds),
-      ...inFilter('_id', reach.classIds),
-    ];
-    if (or.length === 0) return empty(q);
+  /** The classes `ability` may read. */
+  async listClasses(ability: AppAbility, q: ListClassesQuery): Promise<Page<ClassItem>> {
+    const allowed = accessibleQuery(ability, 'read', 'Class');
+    if (!allowed) return empty(q);
     const filter = {
       $and: [
-        { $or: or },
+        allowed,
         ...(q.schoolId ? [{ schoolId: q.schoolId }] : []),
         ...(q.gradeId ? [{ gradeId: q.gradeId }] : []),
       ],
@@ -155,25 +148,17 @@ export class OrgService {
     };
   }
 
-  /** Students of the places where the principal is staff, and their own children. */
+  /** The students `ability` may read, without personal fields. */
   async listStudents(
-    p: Principal,
+    ability: AppAbility,
     q: ListStudentsQuery,
     now = new Date(),
   ): Promise<Page<StudentItem>> {
-    const reach = reachOf(p.memberships, (m) => STAFF_ROLES.includes(m.role));
-    const isParent = p.memberships.some((m) => m.role === 'parent');
-    const or: object[] = [
-      ...inFilter('cityId', reach.cityIds),
-      ...inFilter('countyId', reach.countyIds),
-      ...inFilter('schoolId', reach.schoolIds),
-      ...inFilter('classId', reach.classIds),
-      ...(isParent ? [{ 'guardians.userId': p.userId }] : []),
-    ];
-    if (or.length === 0) return empty(q);
+    const allowed = accessibleQuery(ability, 'read', 'Student');
+    if (!allowed) return empty(q);
     const filter = {
       $and: [
-        { $or: or },
+        allowed,
         ...(q.schoolId ? [{ schoolId: q.schoolId }] : []),
         ...(q.gradeId ? [{ gradeId: q.gradeId }] : []),
         ...(q.classId ? [{ classId: q.classId }] : []),
@@ -181,16 +166,7 @@ export class OrgService {
     };
     const [rows, total] = await Promise.all([
       this.m.students
-        .find(filter, {
-          name: 1,
-          gender: 1,
-          studentNo: 1,
-          schoolId: 1,
-          gradeId: 1,
-          classId: 1,
-          enrolled: 1,
-          insurance: 1,
-        })
+        .find(filter)
         .sort({ classId: 1, studentNo: 1 })
         .skip(q.offset)
         .limit(q.limit)
@@ -198,52 +174,68 @@ export class OrgService {
       this.m.students.countDocuments(filter),
     ]);
     return {
-      items: rows.map((s) => ({
-        id: s._id,
-        schoolId: s.schoolId,
-        gradeId: s.gradeId,
-        classId: s.classId,
-        name: s.name,
-        gender: s.gender,
-        studentNo: s.studentNo,
-        enrolled: s.enrolled,
-        isInsured: Boolean(s.insurance && s.insurance.validUntil > now),
-      })),
+      items: rows.map((s) => {
+        const fields = permittedFields(ability, 'read', 'Student', s).filter((f) =>
+          STUDENT_LIST_FIELDS.includes(f),
+        );
+        return pick(studentView(s, now), fields) as unknown as StudentItem;
+      }),
       total,
       limit: q.limit,
       offset: q.offset,
     };
   }
+
+  /**
+   * One student with the fields `ability` permits. 404 both when it does not exist and when
+   * the caller may not read it, so ids of other schools' children reveal nothing.
+   */
+  async getStudent(ability: AppAbility, id: string, now = new Date()): Promise<StudentDetail> {
+    const doc = await this.m.students.findById(id).lean<StudentDoc>();
+    if (!doc || !ability.can('read', subject('Student', doc))) throw new NotFoundError();
+    return pick(
+      studentView(doc, now),
+      permittedFields(ability, 'read', 'Student', doc),
+    ) as unknown as StudentDetail;
+  }
 }
 
 // helpers //////////
 
-function reachOf(memberships: readonly Membership[], include: (m: Membership) => boolean): Reach {
-  const reach: Reach = { cityIds: [], countyIds: [], schoolIds: [], classIds: [] };
-  for (const m of memberships) {
-    if (!include(m)) continue;
-    const s = m.scope;
-    switch (scopeLevel(s)) {
-      case 'city':
-        reach.cityIds.push(s.cityId);
-        break;
-      case 'county':
-        reach.countyIds.push(s.countyId!);
-        break;
-      case 'school':
-        reach.schoolIds.push(s.schoolId!);
-        break;
-      case 'class':
-        reach.classIds.push(s.classId!);
-        break;
-    }
-  }
-  return reach;
+/** Every field of a student as the API shows it; callers pick the permitted ones. */
+function studentView(s: StudentDoc, now: Date): Record<string, unknown> {
+  return {
+    id: s._id,
+    cityId: s.cityId,
+    countyId: s.countyId,
+    schoolId: s.schoolId,
+    gradeId: s.gradeId,
+    classId: s.classId,
+    name: s.name,
+    gender: s.gender,
+    studentNo: s.studentNo,
+    enrolled: s.enrolled,
+    isInsured: Boolean(s.insurance && new Date(s.insurance.validUntil) > now),
+    idNumber: s.idNumber,
+    guardians: (s.guardians ?? []).map((g) => ({
+      relation: g.relation,
+      name: g.name,
+      phone: g.phone,
+    })),
+    povertyRegistered: s.povertyRegistered,
+    priorityGroups: {
+      disabled: s.priorityGroups?.disabled ?? false,
+      leftBehind: s.priorityGroups?.leftBehind ?? false,
+      migrantWorkerChild: s.priorityGroups?.migrantWorkerChild ?? false,
+      financialDifficulty: s.priorityGroups?.financialDifficulty ?? false,
+    },
+  };
 }
 
-function inFilter(field: string, ids: string[]): object[] {
-  const unique = [...new Set(ids)];
-  return unique.length ? [{ [field]: { $in: unique } }] : [];
+function pick(view: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (f in view) out[f] = view[f];
+  return out;
 }
 
 function empty<T>(q: { limit: number; offset: number }): Page<T> {

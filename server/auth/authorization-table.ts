@@ -1,0 +1,138 @@
+import type { Role } from './roles';
+
+/**
+ * Who may do what, as data (DESIGN.md decision 5). The ability factory
+ * (server/auth/abilities.ts) turns these grants into CASL rules, docs/authorization.md renders
+ * them, and test/api/authorization-matrix.test.ts checks every role × endpoint × tenant cell
+ * against them. Change a grant here and all three follow.
+ */
+
+/** What can be done. `read` covers a list and a single document. */
+export type Action = 'read' | 'create' | 'update' | 'delete';
+
+/**
+ * What it is done to. Task, Application, Plan and Bill are named now so their modules add
+ * grants here (with the same conditions on cityId, countyId, schoolId, classId) when they
+ * arrive; no grant mentions them yet, so nobody may do anything to them.
+ */
+export type SubjectName =
+  'School' | 'Class' | 'Student' | 'User' | 'Task' | 'Application' | 'Plan' | 'Bill';
+
+/**
+ * Which documents a grant reaches:
+ * - `scope`: those of the place the membership is in. A city or county membership matches
+ *   `cityId` / `countyId`; a school membership `schoolId` (a School by its `_id`); a class
+ *   membership `classId` (a Class by its `_id`, a School by the class's school).
+ * - `guardian`: students whose guardians include the user (`guardians.userId`).
+ * - `self`: the user's own user document.
+ */
+export type Reach = 'scope' | 'guardian' | 'self';
+
+/**
+ * Which fields a grant shows: `all`, or `public` (for a Student: no ID number, guardians and
+ * their phones, poverty registration or priority-group flags such as disability).
+ */
+export type FieldSet = 'all' | 'public';
+
+/** One grant: a role may do `action` to `subject` where `reach` holds, seeing `fields`. */
+export interface Grant {
+  role: Role;
+  action: Action;
+  subject: SubjectName;
+  reach: Reach;
+  fields: FieldSet;
+}
+
+/** A Student's fields everyone who may read the student sees. */
+export const STUDENT_PUBLIC_FIELDS = [
+  'id',
+  'cityId',
+  'countyId',
+  'schoolId',
+  'gradeId',
+  'classId',
+  'name',
+  'gender',
+  'studentNo',
+  'enrolled',
+  'isInsured',
+] as const;
+
+/**
+ * A Student's personal fields: only the child's class teacher, the school's admin and
+ * principal, and the child's own guardians see them, one student at a time, never in a list.
+ */
+export const STUDENT_SENSITIVE_FIELDS = [
+  'idNumber',
+  'guardians',
+  'povertyRegistered',
+  'priorityGroups',
+] as const;
+
+/** Every field of a Student as the API shows it. */
+export const STUDENT_FIELDS: readonly string[] = [
+  ...STUDENT_PUBLIC_FIELDS,
+  ...STUDENT_SENSITIVE_FIELDS,
+];
+
+/** Every role may read its own user document (`GET /api/auth/me`). */
+const SELF: Grant['role'][] = [
+  'parent',
+  'classTeacher',
+  'teacher',
+  'committee',
+  'schoolAdmin',
+  'principal',
+  'countyBureau',
+  'cityBureau',
+  'worker',
+];
+
+function read(role: Role, subject: SubjectName, reach: Reach = 'scope', fields: FieldSet = 'all') {
+  return { role, action: 'read', subject, reach, fields } satisfies Grant;
+}
+
+/** The grants. Anything not granted here is refused. */
+export const AUTHORIZATION_TABLE: readonly Grant[] = [
+  ...SELF.map((role) => read(role, 'User', 'self')),
+
+  // Parents (家长): their child's school and class, and their own children in full.
+  read('parent', 'School'),
+  read('parent', 'Class'),
+  read('parent', 'Student', 'guardian', 'all'),
+
+  // Class teacher (班主任): the class's children in full.
+  read('classTeacher', 'School'),
+  read('classTeacher', 'Class'),
+  read('classTeacher', 'Student', 'scope', 'all'),
+
+  // Teacher (教师): the students of the school or class served, without personal data.
+  read('teacher', 'School'),
+  read('teacher', 'Class'),
+  read('teacher', 'Student', 'scope', 'public'),
+
+  // Parent committee (家委会): the school or class, no children but their own (as parents).
+  read('committee', 'School'),
+  read('committee', 'Class'),
+
+  // School admin and principal (学校管理员, 校长): the school's children in full.
+  read('schoolAdmin', 'School'),
+  read('schoolAdmin', 'Class'),
+  read('schoolAdmin', 'Student', 'scope', 'all'),
+  read('principal', 'School'),
+  read('principal', 'Class'),
+  read('principal', 'Student', 'scope', 'all'),
+
+  // Bureaus (县区/市教育局): their county's or city's schools, without personal data.
+  read('countyBureau', 'School'),
+  read('countyBureau', 'Class'),
+  read('countyBureau', 'Student', 'scope', 'public'),
+  read('cityBureau', 'School'),
+  read('cityBureau', 'Class'),
+  read('cityBureau', 'Student', 'scope', 'public'),
+
+  // Job workers (服务账号): the city's organisation through the API, without personal data.
+  read('worker', 'School'),
+  read('worker', 'Class'),
+  read('worker', 'Student', 'scope', 'public'),
+];
