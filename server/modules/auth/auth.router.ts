@@ -1,7 +1,9 @@
 import express, { type Router } from 'express';
+import { abilityFor, subject } from '../../auth/abilities';
 import { groupOf } from '../../auth/groups';
 import type { Principal } from '../../auth/principal';
 import { parseInput } from '../../http/validate';
+import { UserError } from '../../lib/errors';
 import { t } from '../../lib/i18n';
 import type { UserDoc } from '../users/users.model';
 import { changePasswordBody, loginBody } from './auth.schema';
@@ -54,6 +56,9 @@ export function createAuthRouter(service: AuthService, gate: SessionGate): Route
 
   r.get('/me', gate.requireSession, (_req, res) => {
     const s = currentSession(res);
+    // The table grants every role its own user document; checked so a change there shows here.
+    if (!abilityFor(s.principal).can('read', subject('User', { _id: s.user._id })))
+      throw new UserError(403, 'FORBIDDEN', 'error.forbidden');
     res.json(whoAmI(s.user, s.principal, service.csrfToken(s.token)));
   });
 

@@ -1,0 +1,267 @@
+import request from 'supertest';
+import {
+  AUTHORIZATION_TABLE,
+  type Grant,
+  STUDENT_FIELDS,
+  STUDENT_PUBLIC_FIELDS,
+  STUDENT_SENSITIVE_FIELDS,
+  type SubjectName,
+} from '../../server/auth/authorization-table';
+import { type Membership, type Role, ROLES, scopeLevel } from '../../server/auth/roles';
+import {
+  type ClassDoc,
+  orgModels,
+  type SchoolDoc,
+  type StudentDoc,
+} from '../../server/modules/org/org.model';
+import {
+  buildStudent,
+  classScope,
+  type IdentityHarness,
+  type OrgTree,
+  schoolScope,
+  type SignedInClient,
+  signIn,
+  startIdentityHarness,
+} from '../fixtures/identity';
+
+/**
+ * Every role × every endpoint × own tenant / other tenant, with the expected answer computed
+ * from server/auth/authorization-table.ts by this file's own reading of the grants (not by
+ * CASL), so the implementation and the table cannot drift apart unnoticed. The own tenant is
+ * city A (a county, a school with two classes); the other tenant is city B.
+ */
+
+type Row = { _id: string } & Record<string, unknown>;
+
+describe('authorization matrix', () => {
+  let h: IdentityHarness;
+  let a: OrgTree;
+  let b: OrgTree;
+  let classA2: ClassDoc;
+  let ownSchools: SchoolDoc[];
+  let ownClasses: ClassDoc[];
+  let ownStudents: StudentDoc[];
+  let otherStudent: StudentDoc;
+  const clients = new Map<Role, { client: SignedInClient; userId: string; m: Membership }>();
+
+  beforeAll(async () => {
+    h = await startIdentityHarness();
+    const stamp = Date.now().toString(36);
+    a = await h.createOrgTree({ cityId: `city-a-${stamp}` });
+    b = await h.createOrgTree({ cityId: `city-b-${stamp}` });
+    classA2 = { ...a.class, _id: `${a.grade._id}-c2`, number: 2, name: '三年级（2）班' };
+    await orgModels(h.db.connection).classes.create(classA2);
+
+    const memberships: Record<Role, Membership> = {
+      parent: { role: 'parent', scope: classScope(a) },
+      classTeacher: { role: 'classTeacher', scope: classScope(a) },
+      teacher: { role: 'teacher', scope: schoolScope(a) },
+      committee: { role: 'committee', scope: schoolScope(a) },
+      schoolAdmin: { role: 'schoolAdmin', scope: schoolScope(a) },
+      principal: { role: 'principal', scope: schoolScope(a) },
+      countyBureau: { role: 'countyBureau', scope: { cityId: a.cityId, countyId: a.county._id } },
+      cityBureau: { role: 'cityBureau', scope: { cityId: a.cityId } },
+      worker: { role: 'worker', scope: { cityId: a.cityId } },
+    };
+    const users = new Map<Role, string>();
+    for (const role of ROLES) {
+      const kind = role === 'parent' ? 'parent' : role === 'worker' ? 'service' : 'staff';
+      const user = await h.createUser({ kind, memberships: [memberships[role]] });
+      users.set(role, user._id);
+      const client = await signIn(h.app, { phone: user.phone!, password: user.password });
+      clients.set(role, { client, userId: user._id, m: memberships[role] });
+    }
+
+    const parentId = users.get('parent')!;
+    const sensitive = {
+      idNumber: '41110220170101701X',
+      povertyRegistered: true,
+      priorityGroups: {
+        disabled: true,
+        leftBehind: true,
+        migrantWorkerChild: false,
+        financialDifficulty: true,
+      },
+    };
+    ownStudents = [
+      buildStudent(a, {
+        ...sensitive,
+        guardians: [{ userId: parentId, relation: 'mother', name: '李梅', phone: '13700009999' }],
+      }),
+      buildStudent(a, {
+        ...sensitive,
+        guardians: [{ relation: 'father', name: '王刚', phone: '13700009998' }],
+      }),
+      buildStudent(a, { ...sensitive, classId: classA2._id }),
+    ];
+    otherStudent = buildStudent(b, {
+      ...sensitive,
+      guardians: [{ relation: 'father', name: '赵强', phone: '13700009997' }],
+    });
+    await h.createStudents([...ownStudents, otherStudent]);
+    ownSchools = [a.school];
+    ownClasses = [a.class, classA2];
+  });
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('should refuse every endpoint without a session', async () => {
+    for (const path of [
+      '/api/auth/me',
+      '/api/org/schools',
+      '/api/org/classes',
+      '/api/org/students',
+      `/api/org/students/${ownStudents[0]!._id}`,
+    ]) {
+      const res = await request(h.app).get(path);
+      expect({ path, status: res.status }).toEqual({ path, status: 401 });
+    }
+  });
+
+  describe.each(ROLES)('%s', (role) => {
+    const who = () => clients.get(role)!;
+    const expectedIds = (subject: SubjectName, rows: Row[]) =>
+      rows.filter((r) => isVisible(role, who(), subject, r)).map((r) => r._id);
+
+    it('should show GET /api/auth/me its own user (own tenant)', async () => {
+      const res = await who().client.agent.get('/api/auth/me');
+      expect(res.status).toBe(canSelf(role) ? 200 : 403);
+      expect(res.body.user.id).toBe(who().userId);
+    });
+
+    it('should never show GET /api/auth/me another user (other tenant)', async () => {
+      const res = await who().client.agent.get('/api/auth/me');
+      expect(JSON.stringify(res.body)).not.toContain(otherStudent._id);
+      expect(res.body.user.id).toBe(who().userId);
+    });
+
+    it('should list exactly the schools the table grants (own tenant)', async () => {
+      const res = await who().client.agent.get('/api/org/schools');
+      expect(res.status).toBe(200);
+      expect(ids(res.body.items)).toEqual(expectedIds('School', ownSchools as Row[]).sort());
+    });
+
+    it('should list no school of another tenant (other tenant)', async () => {
+      const all = await who().client.agent.get('/api/org/schools?limit=200');
+      const filtered = await who().client.agent.get(`/api/org/schools?countyId=${b.county._id}`);
+      expect([all.status, filtered.status]).toEqual([200, 200]);
+      expect(ids(all.body.items)).not.toContain(b.school._id);
+      expect(filtered.body).toMatchObject({ total: 0, items: [] });
+    });
+
+    it('should list exactly the classes the table grants (own tenant)', async () => {
+      const res = await who().client.agent.get('/api/org/classes');
+      expect(res.status).toBe(200);
+      expect(ids(res.body.items)).toEqual(expectedIds('Class', ownClasses as Row[]).sort());
+    });
+
+    it('should list no class of another tenant (other tenant)', async () => {
+      const all = await who().client.agent.get('/api/org/classes?limit=200');
+      const filtered = await who().client.agent.get(`/api/org/classes?schoolId=${b.school._id}`);
+      expect([all.status, filtered.status]).toEqual([200, 200]);
+      expect(ids(all.body.items)).not.toContain(b.class._id);
+      expect(filtered.body).toMatchObject({ total: 0, items: [] });
+    });
+
+    it('should list exactly the students the table grants, without personal fields (own tenant)', async () => {
+      const res = await who().client.agent.get('/api/org/students');
+      expect(res.status).toBe(200);
+      expect(ids(res.body.items)).toEqual(
+        expectedIds('Student', ownStudents as unknown as Row[]).sort(),
+      );
+      for (const item of res.body.items as Record<string, unknown>[])
+        for (const field of STUDENT_SENSITIVE_FIELDS) expect(item).not.toHaveProperty(field);
+      expect(JSON.stringify(res.body)).not.toMatch(/1370000999|41110220170101701X/);
+    });
+
+    it('should list no student of another tenant (other tenant)', async () => {
+      const all = await who().client.agent.get('/api/org/students?limit=200');
+      const filtered = await who().client.agent.get(`/api/org/students?schoolId=${b.school._id}`);
+      expect([all.status, filtered.status]).toEqual([200, 200]);
+      expect(ids(all.body.items)).not.toContain(otherStudent._id);
+      expect(filtered.body).toMatchObject({ total: 0, items: [] });
+    });
+
+    it('should show each own student with the fields the table grants, or 404 (own tenant)', async () => {
+      for (const student of ownStudents) {
+        const res = await who().client.agent.get(`/api/org/students/${student._id}`);
+        const fields = visibleFields(role, who(), student as unknown as Row);
+        if (!fields) {
+          expect({ id: student._id, status: res.status }).toEqual({ id: student._id, status: 404 });
+          continue;
+        }
+        expect({ id: student._id, status: res.status }).toEqual({ id: student._id, status: 200 });
+        expect(Object.keys(res.body).sort()).toEqual([...fields].sort());
+        if (fields.includes('idNumber'))
+          expect(res.body).toMatchObject({
+            idNumber: student.idNumber,
+            povertyRegistered: true,
+            priorityGroups: { disabled: true },
+          });
+      }
+    });
+
+    it('should answer 404 for a student of another tenant (other tenant)', async () => {
+      const res = await who().client.agent.get(`/api/org/students/${otherStudent._id}`);
+      expect(res.status).toBe(404);
+      expect(JSON.stringify(res.body)).not.toMatch(/41110220170101701X|13700009997/);
+    });
+  });
+});
+
+// helpers //////////
+
+function ids(items: { id: string }[]): string[] {
+  return items.map((i) => i.id).sort();
+}
+
+function grantsOf(role: Role, subject: SubjectName): Grant[] {
+  return AUTHORIZATION_TABLE.filter(
+    (g) => g.role === role && g.subject === subject && g.action === 'read',
+  );
+}
+
+function canSelf(role: Role): boolean {
+  return grantsOf(role, 'User').some((g) => g.reach === 'self');
+}
+
+/** This file's reading of a grant's reach, independent of the ability factory. */
+function reaches(g: Grant, who: { userId: string; m: Membership }, row: Row): boolean {
+  if (g.reach === 'guardian')
+    return ((row.guardians as { userId?: string }[]) ?? []).some((x) => x.userId === who.userId);
+  if (g.reach === 'self') return row._id === who.userId;
+  const s = who.m.scope;
+  const level = scopeLevel(s);
+  if (g.subject === 'School') {
+    if (level === 'city') return row.cityId === s.cityId;
+    if (level === 'county') return row.countyId === s.countyId;
+    return row._id === s.schoolId;
+  }
+  if (level === 'city') return row.cityId === s.cityId;
+  if (level === 'county') return row.countyId === s.countyId;
+  if (level === 'school') return row.schoolId === s.schoolId;
+  return g.subject === 'Class' ? row._id === s.classId : row.classId === s.classId;
+}
+
+function isVisible(
+  role: Role,
+  who: { userId: string; m: Membership },
+  subject: SubjectName,
+  row: Row,
+): boolean {
+  return grantsOf(role, subject).some((g) => reaches(g, who, row));
+}
+
+/** The detail fields of a student for a role, or undefined when the role may not read it. */
+function visibleFields(
+  role: Role,
+  who: { userId: string; m: Membership },
+  row: Row,
+): readonly string[] | undefined {
+  const matching = grantsOf(role, 'Student').filter((g) => reaches(g, who, row));
+  if (matching.length === 0) return undefined;
+  return matching.some((g) => g.fields === 'all') ? STUDENT_FIELDS : STUDENT_PUBLIC_FIELDS;
+}
