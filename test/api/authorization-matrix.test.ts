@@ -121,6 +121,30 @@ describe('authorization matrix', () => {
     }
   });
 
+  it('should combine memberships: personal fields only where one of them grants them', async () => {
+    // given a class teacher of class 1 who also teaches the whole school
+    const user = await h.createUser({
+      memberships: [
+        { role: 'classTeacher', scope: classScope(a) },
+        { role: 'teacher', scope: schoolScope(a) },
+      ],
+    });
+    const client = await signIn(h.app, { phone: user.phone!, password: user.password });
+    const [inClass, , otherClass] = ownStudents;
+
+    // when
+    const list = await client.agent.get('/api/org/students');
+    const own = await client.agent.get(`/api/org/students/${inClass!._id}`);
+    const taught = await client.agent.get(`/api/org/students/${otherClass!._id}`);
+    const foreign = await client.agent.get(`/api/org/students/${otherStudent._id}`);
+
+    // then
+    expect(ids(list.body.items)).toEqual(ownStudents.map((s) => s._id).sort());
+    expect(Object.keys(own.body).sort()).toEqual([...STUDENT_FIELDS].sort());
+    expect(Object.keys(taught.body).sort()).toEqual([...STUDENT_PUBLIC_FIELDS].sort());
+    expect(foreign.status).toBe(404);
+  });
+
   describe.each(ROLES)('%s', (role) => {
     const who = () => clients.get(role)!;
     const expectedIds = (subject: SubjectName, rows: Row[]) =>
