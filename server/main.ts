@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './lib/logger';
 import { createAuth, sessionSecret } from './modules/auth';
 import { seedDemoIfEmpty } from './modules/demo/demo.service';
 import { createOrg } from './modules/org';
+import { createTasks } from './modules/tasks';
 
 /** A running server: its address and how to stop it. */
 export interface RunningServer {
@@ -68,6 +69,7 @@ export async function startServer(
     settings: { secret: sessionSecret(config) },
   });
   const org = await createOrg({ db, requireSession: auth.requireSession });
+  const tasks = await createTasks({ db, engine, requireSession: auth.requireSession });
   const app = createApp({
     db,
     logger,
@@ -75,6 +77,7 @@ export async function startServer(
     mounts: [
       { path: '/api/auth', router: auth.router },
       { path: '/api/org', router: org.router },
+      { path: '/api/tasks', router: tasks.router },
       {
         path: '/v2',
         router: createV2Router({ engine, accounts, sessionPrincipal: auth.v2SessionPrincipal }),

@@ -1,0 +1,454 @@
+import { randomUUID } from 'node:crypto';
+import { parseGroup } from '../../auth/groups';
+import type { Principal } from '../../auth/principal';
+import type { Engine } from '../../engine/engine';
+import type { UserTaskDoc } from '../../engine/runtime/commands';
+import type { Vars } from '../../engine/runtime/state';
+import { ConflictError, NotFoundError, UserError } from '../../lib/errors';
+import { t } from '../../lib/i18n';
+import { type FormSchema, validateSubmission } from '../forms/form-validation';
+import type { TaskEventDoc, TaskEventType, TaskModels } from './tasks.model';
+import type { BulkBody, ListTasksQuery } from './tasks.schema';
+
+/** The inbox views. */
+export type TaskView = 'assigned' | 'groups' | 'completed';
+
+/** A task as lists show it. */
+export interface TaskSummary {
+  key: string;
+  name: string;
+  processId: string;
+  processInstanceKey: string;
+  elementId: string;
+  state: UserTaskDoc['state'];
+  assignee: string | null;
+  candidateGroups: string[];
+  candidateUsers: string[];
+  dueDate: string | null;
+  priority: number;
+  creationDate: string;
+  completionDate: string | null;
+  classId: string | null;
+  schoolId: string | null;
+}
+
+/** One page of a view, with the size of every view under the same filters. */
+export interface TaskPage {
+  items: TaskSummary[];
+  page: number;
+  size: number;
+  total: number;
+  counts: Record<TaskView, number>;
+}
+
+/** One entry of a task's timeline. */
+export interface TimelineEntry {
+  id: string;
+  type: TaskEventType;
+  by: string;
+  byName: string;
+  at: string;
+  text?: string;
+}
+
+/** A task with what the task page needs. */
+export interface TaskDetail extends TaskSummary {
+  /** The form-js schema, or null when the task has no (deployed) form. */
+  form: FormSchema | null;
+  /** The variables the task was created with. */
+  variables: Record<string, unknown>;
+  /** The caller's saved draft values, or null. */
+  draft: { values: Record<string, unknown>; savedAt: string } | null;
+  /** What the caller may do now. */
+  actions: { claim: boolean; unclaim: boolean; complete: boolean };
+  /** Inbox actions on this task, oldest first. */
+  timeline: TimelineEntry[];
+  /** The engine commits of the task's instance: what happened when, and by whom. */
+  history: { at: string; by: string; command: string }[];
+}
+
+/** One item of a bulk decision: applied, or the error that refused it. */
+export interface BulkOutcome {
+  key: string;
+  ok: boolean;
+  error?: unknown;
+}
+
+/** How the caller stands to one task. */
+interface Access {
+  isAssignee: boolean;
+  isCandidate: boolean;
+  isSchoolAdmin: boolean;
+}
+
+/**
+ * The task inbox over the engine's user tasks. Candidate groups restrict access: a user sees a
+ * task only as its assignee, a candidate (group from their memberships, or candidate user), an
+ * administrator of the task's school, or the one who completed it. A task the caller may not
+ * see is reported as not found; an action they may not take on a task they see is forbidden.
+ */
+export class TaskService {
+  constructor(
+    private readonly engine: Engine,
+    private readonly m: TaskModels,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** One page of a view, filtered and sorted, with the counts of all views. */
+  async list(p: Principal, q: ListTasksQuery): Promise<TaskPage> {
+    const tasks = this.engine.collections.tasks;
+    const [assigned, groups, completed] = await Promise.all([
+      tasks.find({ state: 'CREATED', assignee: p.userId }).toArray(),
+      p.groups.length
+        ? tasks
+            .find({
+              state: 'CREATED',
+              $or: [{ candidateGroups: { $in: p.groups } }, { candidateUsers: p.userId }],
+            })
+            .toArray()
+        : tasks.find({ state: 'CREATED', candidateUsers: p.userId }).toArray(),
+      this.completedBy(p.userId),
+    ]);
+    const views: Record<TaskView, UserTaskDoc[]> = {
+      assigned: assigned.filter((task) => matches(task, q)),
+      groups: groups.filter((task) => matches(task, q)),
+      completed: completed.filter((task) => matches(task, q)),
+    };
+    const rows = views[q.view].sort(comparator(q.sort));
+    const start = (q.page - 1) * q.size;
+    return {
+      items: rows.slice(start, start + q.size).map(summary),
+      page: q.page,
+      size: q.size,
+      total: rows.length,
+      counts: {
+        assigned: views.assigned.length,
+        groups: views.groups.length,
+        completed: views.completed.length,
+      },
+    };
+  }
+
+  /** A task with its form, variables, the caller's draft, timeline and history. */
+  async get(p: Principal, key: string): Promise<TaskDetail> {
+    const { task, access } = await this.visible(p, key);
+    const isOpen = task.state === 'CREATED';
+    const [form, draft, timeline, history] = await Promise.all([
+      this.formOf(task),
+      this.m.drafts.findById(draftId(key, p.userId)).lean(),
+      this.timeline(key),
+      this.history(task.processInstanceKey),
+    ]);
+    return {
+      ...summary(task),
+      form,
+      variables: variablesOf(task),
+      draft: draft
+        ? {
+            values: JSON.parse(draft.values) as Record<string, unknown>,
+            savedAt: iso(draft.savedAt),
+          }
+        : null,
+      actions: {
+        claim: isOpen && access.isCandidate && !task.assignee,
+        unclaim: isOpen && Boolean(task.assignee) && (access.isAssignee || access.isSchoolAdmin),
+        complete: isOpen && mayComplete(task, access),
+      },
+      timeline,
+      history,
+    };
+  }
+
+  /** Assigns an open task to the caller, who must be a candidate; another's claim is a 409. */
+  async claim(p: Principal, key: string): Promise<void> {
+    const { task, access } = await this.open(p, key);
+    if (!access.isCandidate && !access.isAssignee) throw forbidden();
+    if (access.isAssignee) return;
+    if (task.assignee) throw new ConflictError(t('task.claimed_by_other'), 'TASK_CLAIMED_BY_OTHER');
+    await this.engine.assignUserTask(key, p.userId, false, p.userId);
+    await this.record(p, task, 'claim');
+  }
+
+  /** Releases an open task; only its assignee or an administrator of its school may. */
+  async unclaim(p: Principal, key: string): Promise<void> {
+    const { task, access } = await this.open(p, key);
+    if (!access.isAssignee && !access.isSchoolAdmin) throw forbidden();
+    if (!task.assignee) return;
+    await this.engine.assignUserTask(key, null, true, p.userId);
+    await this.record(p, task, 'unclaim');
+  }
+
+  /**
+   * Completes an open task with form values validated against its form: a refusal (400 with
+   * each field path) changes nothing; hidden and undeclared fields are not stored.
+   */
+  async complete(
+    p: Principal,
+    key: string,
+    values: Record<string, unknown>,
+    note?: string,
+  ): Promise<void> {
+    const { task, access } = await this.open(p, key);
+    if (!mayComplete(task, access)) throw forbidden();
+    const form = await this.formOf(task);
+    let variables = values;
+    if (form) {
+      const result = validateSubmission(form, values, variablesOf(task));
+      if (result.errors.length)
+        throw new UserError(
+          400,
+          'FORM_INVALID',
+          'task.form_invalid',
+          result.errors.map((e) => `${e.path}：${e.message}`).join('；'),
+          { fields: result.errors },
+        );
+      variables = result.data;
+    }
+    // request bodies are parsed JSON, so the values are JSON values
+    await this.engine.completeUserTask(key, variables as Vars, undefined, p.userId);
+    await this.record(p, task, 'complete', note);
+    await this.m.drafts.deleteOne({ _id: draftId(key, p.userId) });
+  }
+
+  /** Saves the caller's draft of an open task's form values (replacing an older one). */
+  async saveDraft(p: Principal, key: string, values: Record<string, unknown>): Promise<void> {
+    const { task } = await this.open(p, key);
+    const savedAt = this.now();
+    await this.m.drafts.updateOne(
+      { _id: draftId(key, p.userId) },
+      { $set: { taskKey: key, userId: p.userId, values: JSON.stringify(values), savedAt } },
+      { upsert: true },
+    );
+    await this.record(p, task, 'draft');
+  }
+
+  /** Adds a comment to a task the caller may see (open or not). */
+  async comment(p: Principal, key: string, text: string): Promise<TimelineEntry> {
+    const { task } = await this.visible(p, key);
+    return entry(await this.record(p, task, 'comment', text));
+  }
+
+  /**
+   * A class teacher's decision on many tasks: each key is completed with
+   * `{ approved, reviewComment }` on its own, and refusals are reported per key.
+   */
+  async bulk(p: Principal, body: BulkBody): Promise<BulkOutcome[]> {
+    if (!p.roles.includes('classTeacher'))
+      throw new UserError(403, 'FORBIDDEN', 'error.forbidden', t('task.bulk_role'));
+    const variables = { approved: body.decision === 'approve', reviewComment: body.reason };
+    const outcomes: BulkOutcome[] = [];
+    for (const key of [...new Set(body.keys)]) {
+      try {
+        await this.complete(p, key, variables, body.reason || undefined);
+        outcomes.push({ key, ok: true });
+      } catch (error) {
+        outcomes.push({ key, ok: false, error });
+      }
+    }
+    return outcomes;
+  }
+
+  // helpers //////////
+
+  private async visible(p: Principal, key: string): Promise<{ task: UserTaskDoc; access: Access }> {
+    const task = await this.engine.collections.tasks.findOne({ _id: key });
+    if (!task) throw notFound(key);
+    const access = accessOf(task, p);
+    if (access.isAssignee || access.isCandidate || access.isSchoolAdmin) return { task, access };
+    const completedByMe = await this.m.events
+      .findOne({ taskKey: key, type: 'complete', by: p.userId })
+      .lean();
+    if (!completedByMe) throw notFound(key);
+    return { task, access };
+  }
+
+  private async open(p: Principal, key: string): Promise<{ task: UserTaskDoc; access: Access }> {
+    const seen = await this.visible(p, key);
+    if (seen.task.state !== 'CREATED') throw new ConflictError(t('task.not_open'), 'TASK_NOT_OPEN');
+    return seen;
+  }
+
+  private async completedBy(userId: string): Promise<UserTaskDoc[]> {
+    const events = await this.m.events.find({ type: 'complete', by: userId }).lean();
+    const keys = [...new Set(events.map((e) => e.taskKey))];
+    if (!keys.length) return [];
+    return this.engine.collections.tasks.find({ _id: { $in: keys } }).toArray();
+  }
+
+  private async formOf(task: UserTaskDoc): Promise<FormSchema | null> {
+    const ref = task.formKey ?? task.formId;
+    if (!ref) return null;
+    const form = await this.engine.form(ref, task.tenantId);
+    return form ? (JSON.parse(form.schema) as FormSchema) : null;
+  }
+
+  private async timeline(key: string): Promise<TimelineEntry[]> {
+    const events = await this.m.events.find({ taskKey: key }).lean();
+    return events
+      .sort((a, b) => a.at.getTime() - b.at.getTime() || a._id.localeCompare(b._id))
+      .map(entry);
+  }
+
+  private async history(instanceKey: string): Promise<TaskDetail['history']> {
+    try {
+      const commits = await this.engine.history(instanceKey);
+      return commits.map((c) => ({
+        at: new Date(c.at).toISOString(),
+        by: c.by,
+        command: (JSON.parse(c.cmd) as { t?: string } | null)?.t ?? 'create',
+      }));
+    } catch {
+      return [];
+    }
+  }
+
+  private async record(
+    p: Principal,
+    task: UserTaskDoc,
+    type: TaskEventType,
+    text?: string,
+  ): Promise<TaskEventDoc> {
+    const at = this.now();
+    const doc: TaskEventDoc = {
+      _id: `${task._id}:${String(at.getTime()).padStart(15, '0')}:${randomUUID()}`,
+      taskKey: task._id,
+      processInstanceKey: task.processInstanceKey,
+      type,
+      by: p.userId,
+      byName: p.displayName,
+      at,
+      ...(text ? { text } : {}),
+    };
+    await this.m.events.create(doc);
+    return doc;
+  }
+}
+
+function draftId(key: string, userId: string): string {
+  return `${key}|${userId}`;
+}
+
+function notFound(key: string): NotFoundError {
+  return new NotFoundError(`任务 ${key} 不存在`, 'TASK_NOT_FOUND');
+}
+
+function forbidden(): UserError {
+  return new UserError(403, 'TASK_FORBIDDEN', 'task.forbidden');
+}
+
+function accessOf(task: UserTaskDoc, p: Principal): Access {
+  const groups = new Set(p.groups);
+  const schoolId = schoolOf(task);
+  return {
+    isAssignee: Boolean(task.assignee) && task.assignee === p.userId,
+    isCandidate:
+      task.candidateUsers.includes(p.userId) || task.candidateGroups.some((g) => groups.has(g)),
+    isSchoolAdmin:
+      schoolId !== null &&
+      p.memberships.some((m) => m.role === 'schoolAdmin' && m.scope.schoolId === schoolId),
+  };
+}
+
+/** The assignee completes; an unassigned task may be completed by a candidate directly. */
+function mayComplete(task: UserTaskDoc, access: Access): boolean {
+  return task.assignee ? access.isAssignee : access.isCandidate;
+}
+
+function variablesOf(task: UserTaskDoc): Record<string, unknown> {
+  try {
+    const v = JSON.parse(task.variables || '{}') as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The scope id of a level: the task's `<level>Id` variable, else its candidate groups. */
+function scopeOf(task: UserTaskDoc, level: 'class' | 'school'): string | null {
+  const v = variablesOf(task)[`${level}Id`];
+  if (typeof v === 'string' && v) return v;
+  for (const g of task.candidateGroups) {
+    const ref = parseGroup(g);
+    if (ref?.level === level) return ref.id;
+  }
+  return null;
+}
+
+function schoolOf(task: UserTaskDoc): string | null {
+  return scopeOf(task, 'school');
+}
+
+function matches(task: UserTaskDoc, q: ListTasksQuery): boolean {
+  if (q.process && task.bpmnProcessId !== q.process) return false;
+  if (q.classId && scopeOf(task, 'class') !== q.classId) return false;
+  if (q.dueBefore) {
+    if (!task.dueDate || Date.parse(task.dueDate) >= Date.parse(q.dueBefore)) return false;
+  }
+  if (q.priority !== undefined && task.priority < q.priority) return false;
+  if (q.q) {
+    const needle = q.q.toLowerCase();
+    const hay = `${task.elementName ?? ''} ${task.elementId}`.toLowerCase();
+    if (!hay.includes(needle)) return false;
+  }
+  return true;
+}
+
+function comparator(sort: ListTasksQuery['sort']): (a: UserTaskDoc, b: UserTaskDoc) => number {
+  const desc = sort.startsWith('-');
+  const field = desc ? sort.slice(1) : sort;
+  const value = (task: UserTaskDoc): string | number => {
+    switch (field) {
+      case 'due':
+        return task.dueDate ? Date.parse(task.dueDate) : Number.MAX_SAFE_INTEGER;
+      case 'priority':
+        return task.priority;
+      case 'name':
+        return task.elementName ?? task.elementId;
+      default:
+        return Date.parse(task.creationDate);
+    }
+  };
+  return (a, b) => {
+    const x = value(a);
+    const y = value(b);
+    const c = typeof x === 'string' ? x.localeCompare(String(y), 'zh-CN') : x - (y as number);
+    return (desc ? -c : c) || a._id.localeCompare(b._id);
+  };
+}
+
+function summary(task: UserTaskDoc): TaskSummary {
+  return {
+    key: task._id,
+    name: task.elementName ?? task.elementId,
+    processId: task.bpmnProcessId,
+    processInstanceKey: task.processInstanceKey,
+    elementId: task.elementId,
+    state: task.state,
+    assignee: task.assignee ?? null,
+    candidateGroups: task.candidateGroups,
+    candidateUsers: task.candidateUsers,
+    dueDate: task.dueDate ?? null,
+    priority: task.priority,
+    creationDate: task.creationDate,
+    completionDate: task.completionDate ?? null,
+    classId: scopeOf(task, 'class'),
+    schoolId: schoolOf(task),
+  };
+}
+
+function entry(e: TaskEventDoc): TimelineEntry {
+  return {
+    id: e._id,
+    type: e.type,
+    by: e.by,
+    byName: e.byName,
+    at: iso(e.at),
+    ...(e.text ? { text: e.text } : {}),
+  };
+}
+
+function iso(d: Date | string): string {
+  return new Date(d).toISOString();
+}
