@@ -324,6 +324,32 @@ describe('task inbox', () => {
     expect(res.status).toBe(403);
   });
 
+  it("should let a school admin see the school's tasks and find the next step in their groups", async () => {
+    // given
+    const task = await reviewTask(await h.startReview(a));
+
+    // when
+    const seen = await adminA.agent.get(`/api/tasks/${task._id}`);
+    const completed = await teacherA.post(`/api/tasks/${task._id}/complete`, {
+      variables: { approved: true },
+    });
+    const next = await eventually(async () =>
+      (await adminA.agent.get('/api/tasks?view=groups&q=学校审批')).body.items.find(
+        (i: { processInstanceKey: string }) => i.processInstanceKey === task.processInstanceKey,
+      ),
+    );
+
+    // then
+    expect(seen.status).toBe(200);
+    expect(seen.body.actions).toEqual({ claim: false, unclaim: false, complete: false });
+    expect(completed.status).toBe(204);
+    expect(next).toMatchObject({
+      name: '学校审批',
+      candidateGroups: [`school:${a.school._id}:admin`],
+    });
+    expect((await teacherB.agent.get(`/api/tasks/${next.key}`)).status).toBe(404);
+  });
+
   // helpers //////////
 
   function keys(res: request.Response): string[] {
