@@ -5,7 +5,8 @@ import { scopeLevel } from './roles';
  * Candidate-group names for user tasks (`zeebe:assignmentDefinition candidateGroups`), the one
  * place that spells them. A group is `<level>:<id>:<name>`, e.g. `class:<id>:teacher` (the
  * class teacher, 班主任, who does the class review) or `school:<id>:committee`. Process
- * templates write these names with FEEL (`="class:" + classId + ":teacher"`); the inbox
+ * templates write these names with FEEL, as a list as Zeebe requires of a candidateGroups
+ * expression (`=["class:" + classId + ":teacher"]`; a bare string is an incident); the inbox
  * resolves a user's groups from their memberships with {@link groupsOf}.
  */
 
