@@ -68,6 +68,7 @@ export const zhCN = {
   'task.claimed_by_other': '任务已被他人认领',
   'task.not_open': '任务已结束',
   'task.bulk_role': '只有班主任可以批量审批',
+  'task.form_missing': '任务的表单未部署，暂不能提交',
 } as const;
 
 /** A key of the zh-CN message table. */

@@ -4,6 +4,7 @@ import type { UserTaskDoc } from '../../server/engine/runtime/commands';
 import { eventually } from '../fixtures/engine';
 import {
   buildOrgTree,
+  inboxFixture,
   REVIEW_PROCESS,
   startInboxHarness,
   type InboxHarness,
@@ -348,6 +349,28 @@ describe('task inbox', () => {
       candidateGroups: [`school:${a.school._id}:admin`],
     });
     expect((await teacherB.agent.get(`/api/tasks/${next.key}`)).status).toBe(404);
+  });
+
+  it('should refuse to complete a task whose declared form is not deployed', async () => {
+    // given
+    await h.engine.deploy([
+      { name: 'missing-form.bpmn', content: inboxFixture('missing-form.bpmn') },
+    ]);
+    const instance = await h.engine.createInstance({
+      bpmnProcessId: 'inbox-missing-form',
+      variables: { classId: a.class._id, schoolId: a.school._id, dueDate: null, priority: 50 },
+    });
+    const task = await reviewTask(instance._id);
+
+    // when
+    const res = await teacherA.post(`/api/tasks/${task._id}/complete`, {
+      variables: { anything: 'goes' },
+    });
+
+    // then
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('TASK_FORM_MISSING');
+    expect((await h.engine.userTask(task._id)).state).toBe('CREATED');
   });
 
   // helpers //////////

@@ -191,6 +191,9 @@ export class TaskService {
     const { task, access } = await this.open(p, key);
     if (!mayComplete(task, access)) throw forbidden();
     const form = await this.formOf(task);
+    // a declared form that cannot be found must not turn into "anything goes"
+    if (!form && (task.formKey || task.formId))
+      throw new UserError(409, 'TASK_FORM_MISSING', 'task.form_missing');
     let variables = values;
     if (form) {
       const result = validateSubmission(form, values, variablesOf(task));
