@@ -373,6 +373,37 @@ describe('task inbox', () => {
     expect((await h.engine.userTask(task._id)).state).toBe('CREATED');
   });
 
+  it("should show students' personal fields to the class teacher but not to the committee", async () => {
+    // given
+    const c = await h.createUser({ memberships: [{ role: 'committee', scope: schoolScope(a) }] });
+    const committee = await signIn(h.app, { phone: c.phone!, password: c.password });
+    await h.engine.deploy([
+      { name: 'committee-review.bpmn', content: inboxFixture('committee-review.bpmn') },
+    ]);
+    const instance = await h.engine.createInstance({
+      bpmnProcessId: 'inbox-committee-review',
+      variables: {
+        classId: a.class._id,
+        schoolId: a.school._id,
+        student: { name: '张小一', idNumber: '41110220170101701X', povertyRegistered: true },
+      },
+    });
+    const task = await reviewTask(instance._id);
+
+    // when
+    const asTeacher = await teacherA.agent.get(`/api/tasks/${task._id}`);
+    const asCommittee = await committee.agent.get(`/api/tasks/${task._id}`);
+
+    // then
+    expect(asTeacher.body.variables.student).toEqual({
+      name: '张小一',
+      idNumber: '41110220170101701X',
+      povertyRegistered: true,
+    });
+    expect(asCommittee.status).toBe(200);
+    expect(asCommittee.body.variables.student).toEqual({ name: '张小一' });
+  });
+
   // helpers //////////
 
   function keys(res: request.Response): string[] {

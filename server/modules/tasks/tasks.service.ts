@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseGroup } from '../../auth/groups';
+import { STUDENT_SENSITIVE_FIELDS } from '../../auth/authorization-table';
 import type { Principal } from '../../auth/principal';
 import type { Engine } from '../../engine/engine';
 import type { UserTaskDoc } from '../../engine/runtime/commands';
@@ -142,7 +143,9 @@ export class TaskService {
     return {
       ...summary(task),
       form,
-      variables: variablesOf(task),
+      variables: mayReadPersonalData(task, p)
+        ? variablesOf(task)
+        : withoutPersonalData(variablesOf(task)),
       draft: draft
         ? {
             values: JSON.parse(draft.values) as Record<string, unknown>,
@@ -355,6 +358,35 @@ function accessOf(task: UserTaskDoc, p: Principal): Access {
 /** The assignee completes; an unassigned task may be completed by a candidate directly. */
 function mayComplete(task: UserTaskDoc, access: Access): boolean {
   return task.assignee ? access.isAssignee : access.isCandidate;
+}
+
+/**
+ * Students' personal fields (docs/authorization.md) are for the class teacher of the task's
+ * class and the administrators and principal of its school; other candidates (a committee,
+ * subject teachers) see the task's variables without them.
+ */
+function mayReadPersonalData(task: UserTaskDoc, p: Principal): boolean {
+  const classId = scopeOf(task, 'class');
+  const schoolId = schoolOf(task);
+  return p.memberships.some(
+    (m) =>
+      (m.role === 'classTeacher' && classId !== null && m.scope.classId === classId) ||
+      ((m.role === 'schoolAdmin' || m.role === 'principal') &&
+        schoolId !== null &&
+        m.scope.schoolId === schoolId &&
+        !m.scope.classId),
+  );
+}
+
+const PERSONAL = new Set<string>(STUDENT_SENSITIVE_FIELDS);
+
+/** A copy of `value` without personal fields, at any depth. */
+function withoutPersonalData<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutPersonalData) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (!PERSONAL.has(k)) out[k] = withoutPersonalData(v);
+  return out as T;
 }
 
 function variablesOf(task: UserTaskDoc): Record<string, unknown> {
