@@ -17,8 +17,10 @@ import {
   CommandRejection,
   fullKey,
   instanceKeyOf,
+  localKey,
   newInstanceState,
   runCommand,
+  visibleVariables,
   type RunResult,
 } from './runtime/executor';
 import { feelPort } from './runtime/feel-port';
@@ -204,7 +206,12 @@ export class Engine {
         await this.execute(d._id, null, 'engine:recovery');
         repaired++;
       } else if (d.upd >= since && d.fx && d.fx !== '[]') {
-        await this.applyEffects(JSON.parse(d.fx) as Effect[]);
+        const full = await this.c.instances.findOne({ _id: d._id });
+        if (!full) continue;
+        const state = parseState(full);
+        await this.applyEffects(
+          (JSON.parse(full.fx) as Effect[]).map((e) => restoreEffect(e, state)),
+        );
         repaired++;
       }
     }
@@ -588,7 +595,7 @@ export class Engine {
       _id: s.key,
       v,
       s: JSON.stringify(s),
-      fx: JSON.stringify(fx),
+      fx: JSON.stringify(fx.map(slimEffect)),
       bpmnProcessId: s.bpmnProcessId,
       processDefinitionKey: s.processDefinitionKey,
       processVersion: s.processVersion,
@@ -1520,6 +1527,32 @@ export class Engine {
     }
     return out;
   }
+}
+
+/**
+ * The copy of a commit's effects kept on the instance document, for recovery, leaves out the
+ * variable snapshots of new jobs and user tasks (the largest part): the state has them.
+ */
+function slimEffect(e: Effect): Effect {
+  if (e.op !== 'put' || (e.coll !== 'jobs' && e.coll !== 'tasks')) return e;
+  const { variables: _dropped, ...doc } = e.doc as { _id: string; variables?: string };
+  return { ...e, doc };
+}
+
+/** Puts the variable snapshot back into a slimmed effect, from the instance state. */
+function restoreEffect(e: Effect, state: InstanceState): Effect {
+  if (e.op !== 'put' || (e.coll !== 'jobs' && e.coll !== 'tasks') || 'variables' in e.doc) return e;
+  const local = localKey(
+    state.key,
+    String((e.doc as { elementInstanceKey?: string }).elementInstanceKey ?? ''),
+  );
+  return {
+    ...e,
+    doc: {
+      ...e.doc,
+      variables: JSON.stringify(local === undefined ? {} : visibleVariables(state, local)),
+    },
+  };
 }
 
 /** The instance state held in an instance document. */

@@ -69,6 +69,19 @@ type Step =
   /** A gateway instance chooses and takes its outgoing flows. */
   | { a: 'pass'; k: number };
 
+/** Variables visible at an element instance: the root's, overridden by each nested scope's. */
+export function visibleVariables(s: InstanceState, k: number): Vars {
+  const chain: number[] = [];
+  for (let cur: number | undefined = k; cur !== undefined && cur >= 0;) {
+    chain.push(cur);
+    const ei: ElementInstance | undefined = s.els[cur];
+    cur = ei ? ei.p : undefined;
+  }
+  const out: Vars = {};
+  for (let i = chain.length - 1; i >= 0; i--) Object.assign(out, s.vars[chain[i]!]);
+  return out;
+}
+
 /** Full key of a local element key: the instance key followed by six digits. */
 export function fullKey(instanceKey: string, local: number): string {
   return local === 0 ? instanceKey : `${instanceKey}${String(local).padStart(6, '0')}`;
@@ -418,15 +431,7 @@ class Run {
 
   /** Visible variables at a scope: the root's, overridden by each nested scope's. */
   visible(k: number): Vars {
-    const chain: number[] = [];
-    for (let cur: number | undefined = k; cur !== undefined && cur >= 0;) {
-      chain.push(cur);
-      const ei: ElementInstance | undefined = this.s.els[cur];
-      cur = ei ? ei.p : undefined;
-    }
-    const out: Vars = {};
-    for (let i = chain.length - 1; i >= 0; i--) Object.assign(out, this.s.vars[chain[i]!]);
-    return out;
+    return visibleVariables(this.s, k);
   }
 
   /** Zeebe propagation: each variable goes to the nearest scope that has it, else to the root. */

@@ -1,0 +1,45 @@
+import { Engine } from '../../server/engine/engine';
+import { createLogger } from '../../server/lib/logger';
+import { fixture } from '../fixtures/engine';
+import { openTestDatabase } from '../setup/db';
+
+describe('recovery of interrupted commits', () => {
+  it('should re-create a job whose write was lost, with its variables, when the engine starts', async () => {
+    // given an instance waiting at a service task whose job document was lost in a crash
+    const db = await openTestDatabase();
+    const logger = createLogger('silent');
+    const first = new Engine(db, { logger });
+    await first.start();
+    await first.deploy([{ name: 'one-task.bpmn', content: fixture('one-task.bpmn') }]);
+    const instance = await first.createInstance({
+      bpmnProcessId: 'one-task',
+      variables: { a: 7, note: '课后' },
+    });
+    const [job] = await first.collections.jobs.find({ processInstanceKey: instance._id }).toArray();
+    await first.collections.jobs.deleteOne({ _id: job!._id });
+    await first.stop();
+
+    // when an engine starts on the database
+    const second = new Engine(db, { logger });
+    await second.start();
+
+    // then the job is back with the variables it had, and completing it ends the instance
+    try {
+      const restored = await second.collections.jobs.findOne({ _id: job!._id });
+      expect(restored).toMatchObject({ type: 'work', state: 'ACTIVATABLE' });
+      expect(JSON.parse(restored!.variables)).toEqual({ a: 7, note: '课后' });
+      const [activated] = await second.activateJobs({
+        type: 'work',
+        worker: 't',
+        timeoutMs: 10_000,
+        max: 1,
+        requestTimeoutMs: -1,
+      });
+      await second.completeJob(activated!.jobKey, {});
+      expect((await second.loadInstance(instance._id))?.state).toBe('COMPLETED');
+    } finally {
+      await second.stop();
+      await db.drop();
+    }
+  });
+});
