@@ -1550,6 +1550,11 @@ function restoreEffect(e: Effect, state: InstanceState): Effect {
     ...e,
     doc: {
       ...e.doc,
+      processInstanceKey: state.key,
+      processDefinitionKey: state.processDefinitionKey,
+      bpmnProcessId: state.bpmnProcessId,
+      processVersion: state.processVersion,
+      tenantId: state.tenantId,
       variables: JSON.stringify(local === undefined ? {} : visibleVariables(state, local)),
     },
   };

@@ -26,7 +26,13 @@ describe('recovery of interrupted commits', () => {
     // then the job is back with the variables it had, and completing it ends the instance
     try {
       const restored = await second.collections.jobs.findOne({ _id: job!._id });
-      expect(restored).toMatchObject({ type: 'work', state: 'ACTIVATABLE' });
+      expect(restored).toMatchObject({
+        type: 'work',
+        state: 'ACTIVATABLE',
+        processInstanceKey: instance._id,
+        bpmnProcessId: 'one-task',
+        tenantId: '<default>',
+      });
       expect(JSON.parse(restored!.variables)).toEqual({ a: 7, note: '课后' });
       const [activated] = await second.activateJobs({
         type: 'work',
