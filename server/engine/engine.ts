@@ -1530,14 +1530,25 @@ export class Engine {
 }
 
 /**
- * The copy of a commit's effects kept on the instance document, for recovery, leaves out the
- * variable snapshots of new jobs and user tasks (the largest part): the state has them.
+ * The copy of a commit's effects kept on the instance document, for recovery, leaves out what
+ * the instance state already holds: the variable snapshots of new jobs and user tasks (the
+ * largest part) and the instance's own keys.
  */
 function slimEffect(e: Effect): Effect {
   if (e.op !== 'put' || (e.coll !== 'jobs' && e.coll !== 'tasks')) return e;
-  const { variables: _dropped, ...doc } = e.doc as { _id: string; variables?: string };
-  return { ...e, doc };
+  const doc: Record<string, unknown> = { ...e.doc };
+  for (const field of [...INSTANCE_FIELDS, 'variables']) delete doc[field];
+  return { ...e, doc: doc as { _id: string } };
 }
+
+/** Fields of job and task documents that repeat the instance's own. */
+const INSTANCE_FIELDS = [
+  'processInstanceKey',
+  'processDefinitionKey',
+  'bpmnProcessId',
+  'processVersion',
+  'tenantId',
+] as const;
 
 /** Puts the variable snapshot back into a slimmed effect, from the instance state. */
 function restoreEffect(e: Effect, state: InstanceState): Effect {
