@@ -645,7 +645,7 @@ function summary(): void {
       num(cells.find((x) => x.op === op && x.callers === c)?.perSecond ?? Number.NaN);
     rows.push([
       `3a. FerretDB alone, ${label}`,
-      `insertOne ${f('insertOne', 1)}/s (1 caller), ${f('insertOne', 32)}/s (32); findOne ${f('findOne', 1)}/s, ${f('findOne', 32)}/s`,
+      `insertOne ${f('insertOne', 1)}/s (1 caller), ${f('insertOne', 32)}/s (32); insertMany of 8 ${f('insertMany8', 1)}, ${f('insertMany8', 32)} docs/s; findOne ${f('findOne', 1)}/s, ${f('findOne', 32)}/s`,
       '',
     ]);
   };
@@ -723,9 +723,11 @@ async function sectionFloor(b: Bench, label: string): Promise<FloorCell[]> {
   console.log(`  FerretDB alone (${label}), 1 KB documents by _id, ops/s (FerretDB CPU cores):`);
   for (const callers of [1, 32]) {
     const cell = (op: FloorCell['op']) => cells.find((c) => c.op === op && c.callers === callers)!;
+    const show = (op: FloorCell['op']) =>
+      `${num(cell(op).perSecond).padStart(6)} (${cell(op).ferretdbCores.toFixed(2)})`;
     console.log(
-      `    ${String(callers).padStart(2)} callers: insertOne ${num(cell('insertOne').perSecond).padStart(6)} (${cell('insertOne').ferretdbCores.toFixed(2)})` +
-        `   findOne ${num(cell('findOne').perSecond).padStart(6)} (${cell('findOne').ferretdbCores.toFixed(2)})`,
+      `    ${String(callers).padStart(2)} callers: insertOne ${show('insertOne')}` +
+        `   insertMany of 8 (docs/s) ${show('insertMany8')}   findOne ${show('findOne')}`,
     );
   }
   return cells;

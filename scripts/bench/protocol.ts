@@ -72,9 +72,10 @@ export async function startEngineServer(opts: {
     }),
   );
   const ready = new Promise<Extract<ServerReply, { op: 'ready' }>>((resolve, reject) => {
+    // engine start recovers by scanning every instance: about 30 s at 56,000 instances
     const timer = setTimeout(
       () => reject(new Error('engine server did not start in time')),
-      opts.timeoutMs ?? 120_000,
+      opts.timeoutMs ?? 300_000,
     );
     child.once('exit', (code) => {
       clearTimeout(timer);
