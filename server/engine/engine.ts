@@ -120,6 +120,7 @@ export class Engine {
   private readonly jobSignals = new EventEmitter();
   private timer?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
+  private sweeper?: NodeJS.Timeout;
   private stopped = false;
   private timerRun?: Promise<void>;
 
@@ -158,6 +159,7 @@ export class Engine {
     this.stopped = true;
     clearTimeout(this.timer);
     clearInterval(this.heartbeat);
+    clearInterval(this.sweeper);
     this.jobSignals.emit('stop');
     await this.timerRun;
     if (this.nodeId >= 0)
@@ -190,6 +192,30 @@ export class Engine {
         .catch(() => undefined);
     }, 10_000);
     this.heartbeat.unref();
+    this.sweeper = setInterval(() => {
+      void this.sweepClaims().catch((err: unknown) => this.log.warn({ err }, 'claim sweep failed'));
+    }, 5 * 60_000);
+    this.sweeper.unref();
+  }
+
+  /**
+   * Deletes claims that guard nothing any more: those of jobs that no longer exist (a job key
+   * is never reused) and timer claims past their lease. Off the hot path, so completing a job
+   * costs no extra write. Returns how many were deleted.
+   */
+  async sweepClaims(olderThanMs = 10 * 60_000): Promise<number> {
+    const before = Date.now() - olderThanMs;
+    const claims = await this.c.claims.find({}).toArray();
+    let deleted = 0;
+    for (const claim of claims) {
+      if (claim.at > before) continue;
+      const jobKey = claim._id.startsWith('job:') ? claim._id.slice(4) : undefined;
+      if (jobKey && (await this.c.jobs.findOne({ _id: jobKey }))) continue;
+      if (!jobKey && !claim._id.startsWith('timer:')) continue;
+      await this.c.claims.deleteOne({ _id: claim._id });
+      deleted++;
+    }
+    return deleted;
   }
 
   /** Re-applies the effects of the last commit of recently changed active instances (idempotent). */

@@ -49,3 +49,38 @@ describe('recovery of interrupted commits', () => {
     }
   });
 });
+
+describe('claim sweep', () => {
+  it('should delete the claims of finished jobs and keep those of open ones', async () => {
+    // given one completed and one activated job
+    const db = await openTestDatabase();
+    const engine = new Engine(db, { logger: createLogger('silent') });
+    await engine.start();
+    try {
+      await engine.deploy([{ name: 'one-task.bpmn', content: fixture('one-task.bpmn') }]);
+      await engine.createInstance({ bpmnProcessId: 'one-task' });
+      await engine.createInstance({ bpmnProcessId: 'one-task' });
+      const [done, open] = await engine.activateJobs({
+        type: 'work',
+        worker: 't',
+        timeoutMs: 60_000,
+        max: 2,
+        requestTimeoutMs: -1,
+      });
+      await engine.completeJob(done!.jobKey, {});
+
+      // when the sweep runs
+      const deleted = await engine.sweepClaims(0);
+
+      // then only the finished job's claim is gone
+      expect(deleted).toBe(1);
+      expect(await engine.collections.claims.findOne({ _id: `job:${done!.jobKey}` })).toBeNull();
+      expect(
+        await engine.collections.claims.findOne({ _id: `job:${open!.jobKey}` }),
+      ).not.toBeNull();
+    } finally {
+      await engine.stop();
+      await db.drop();
+    }
+  });
+});
