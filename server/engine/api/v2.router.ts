@@ -7,7 +7,7 @@ import { EngineError } from '../errors';
 import { fullKey, instanceKeyOf, localKey } from '../runtime/executor';
 import type { HistoryEvent, IncidentDoc, JobDoc, UserTaskDoc } from '../runtime/commands';
 import type { InstanceState, JsonValue, Vars } from '../runtime/state';
-import type { InstanceDoc } from '../store/collections';
+import type { FormDoc, InstanceDoc } from '../store/collections';
 import type { ServiceAccounts } from './accounts';
 import { search, searchRequest } from './search';
 
@@ -272,17 +272,7 @@ export function createV2Router(deps: V2Deps): Router {
     const { def, proc } = await engine.definition(param(req, 'key'));
     // like a task's linked form: the latest version of the form with that id
     const form = proc.startFormId ? await engine.form(proc.startFormId, def.tenantId) : undefined;
-    if (!form) {
-      res.status(204).end();
-      return;
-    }
-    res.json({
-      formKey: form._id,
-      formId: form.formId,
-      version: form.version,
-      tenantId: form.tenantId,
-      schema: JSON.parse(form.schema) as JsonValue,
-    });
+    sendForm(res, form);
   });
 
   // process instances //////////
@@ -496,17 +486,7 @@ export function createV2Router(deps: V2Deps): Router {
     const form = task.formId
       ? await engine.form(task.formKey ?? task.formId, task.tenantId)
       : undefined;
-    if (!form) {
-      res.status(204).end();
-      return;
-    }
-    res.json({
-      formKey: form._id,
-      formId: form.formId,
-      version: form.version,
-      tenantId: form.tenantId,
-      schema: JSON.parse(form.schema) as JsonValue,
-    });
+    sendForm(res, form);
   });
   r.post('/user-tasks/:key/variables/search', async (req, res) => {
     const q = parse(searchRequest, req.body);
@@ -610,6 +590,21 @@ export function createV2Router(deps: V2Deps): Router {
 }
 
 // json shapes //////////
+
+/** Answers with a form as Camunda shapes it, or 204 when there is none. */
+function sendForm(res: Response, form: FormDoc | undefined): void {
+  if (!form) {
+    res.status(204).end();
+    return;
+  }
+  res.json({
+    formKey: form._id,
+    formId: form.formId,
+    version: form.version,
+    tenantId: form.tenantId,
+    schema: JSON.parse(form.schema) as JsonValue,
+  });
+}
 
 async function definitionNames(engine: Engine): Promise<Map<string, string>> {
   const defs = await engine.collections.definitions
