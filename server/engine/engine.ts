@@ -104,6 +104,7 @@ export interface ActivatedJob {
 }
 
 const CLAIM_LEASE_MS = 30_000;
+const LATEST_CACHE_MS = 1_000;
 
 /**
  * The embedded BPMN engine: deployments, instances and the commands on them, jobs, user tasks,
@@ -121,6 +122,7 @@ export class Engine {
   private timer?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
   private sweeper?: NodeJS.Timeout;
+  private readonly latestKeys = new Map<string, { key: string; at: number }>();
   private stopped = false;
   private timerRun?: Promise<void>;
 
@@ -413,6 +415,7 @@ export class Engine {
         { key, checksum, version },
         { upsert: true },
       );
+      this.latestKeys.delete(latestId);
       return { key, version, fresh: true, previous: latest?.key };
     }
   }
@@ -505,8 +508,16 @@ export class Engine {
   ): Promise<{ def: DefinitionDoc; proc: CProcess }> {
     const latestId = `process|${tenantId}|${bpmnProcessId}`;
     let key: string | undefined;
-    if (version === undefined || version < 0) key = (await this.latestPointer(latestId))?.key;
-    else key = (await this.c.versions.findOne({ _id: `${latestId}|${version}` }))?.key;
+    if (version === undefined || version < 0) {
+      // the latest version is read on every start by process id: remembered for a second
+      // (a version deployed through another node is seen at most that much later)
+      const cached = this.latestKeys.get(latestId);
+      if (cached && Date.now() - cached.at < LATEST_CACHE_MS) key = cached.key;
+      else {
+        key = (await this.latestPointer(latestId))?.key;
+        if (key) this.latestKeys.set(latestId, { key, at: Date.now() });
+      }
+    } else key = (await this.c.versions.findOne({ _id: `${latestId}|${version}` }))?.key;
     if (!key) {
       throw new EngineError(
         404,
