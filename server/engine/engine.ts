@@ -36,7 +36,6 @@ import {
   openCollections,
 } from './store/collections';
 import { DeploymentRejected, EngineError } from './errors';
-import { InsertBatcher } from './store/insert-batcher';
 
 /** The default tenant, as Camunda names it. */
 export const DEFAULT_TENANT = '<default>';
@@ -124,7 +123,6 @@ export class Engine {
   private heartbeat?: NodeJS.Timeout;
   private sweeper?: NodeJS.Timeout;
   private readonly latestKeys = new Map<string, { key: string; at: number }>();
-  private readonly batchers = new Map<string, InsertBatcher<{ _id: string }>>();
   private stopped = false;
   private timerRun?: Promise<void>;
 
@@ -610,7 +608,7 @@ export class Engine {
       parent: opts.parent,
     };
     try {
-      await this.batched('commits').insert(commit);
+      await this.c.commits.insertOne(commit);
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       return (await this.loadInstance(key))!;
@@ -618,22 +616,10 @@ export class Engine {
     return this.finishCommit(key, 1, result);
   }
 
-  /** The group-commit inserter of a collection (see InsertBatcher). */
-  private batched(name: keyof EngineCollections): InsertBatcher<{ _id: string }> {
-    let b = this.batchers.get(name);
-    if (!b) {
-      b = new InsertBatcher(
-        this.c[name] as unknown as import('mongodb').Collection<{ _id: string }>,
-      );
-      this.batchers.set(name, b);
-    }
-    return b;
-  }
-
   /** Writes the instance document of a commit and applies its effects. */
   private async finishCommit(key: string, v: number, result: RunResult): Promise<InstanceDoc> {
     const doc = this.instanceDoc(result.state, v, result.effects);
-    if (v === 1) await this.batched('instances').insert(doc).catch(ignoreDuplicate);
+    if (v === 1) await this.c.instances.insertOne(doc).catch(ignoreDuplicate);
     else await this.c.instances.replaceOne({ _id: key }, doc, { upsert: true });
     await this.applyEffects(result.effects);
     if (result.state.startKey && result.state.state !== 'ACTIVE')
@@ -749,15 +735,14 @@ export class Engine {
       }
       const v = doc.v + 1;
       try {
-        const commit: CommitDoc = {
+        await this.c.commits.insertOne({
           _id: `${key}:${v}`,
           cmd: JSON.stringify(cmd),
           at: now,
           by,
           keys: allocated,
           ev: JSON.stringify(result.events),
-        };
-        await this.batched('commits').insert(commit);
+        });
       } catch (err) {
         if (isDuplicateKey(err)) continue; // another command won; re-read and run again
         throw err;
@@ -783,8 +768,9 @@ export class Engine {
     for (const e of effects) {
       switch (e.op) {
         case 'put': {
+          const coll = this.c[e.coll] as unknown as import('mongodb').Collection<{ _id: string }>;
           if (e.coll === 'tasks') await this.bindForm(e.doc as unknown as UserTaskDoc);
-          await this.batched(e.coll).insert(e.doc).catch(ignoreDuplicate);
+          await coll.insertOne(e.doc).catch(ignoreDuplicate);
           if (e.coll === 'jobs') this.jobSignals.emit('job', (e.doc as unknown as JobDoc).type);
           if (e.coll === 'timers') this.wakeTimers((e.doc as unknown as TimerDoc).due);
           if (e.coll === 'subs') await this.correlateBuffered(e.doc as unknown as SubscriptionDoc);
