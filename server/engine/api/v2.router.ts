@@ -345,7 +345,7 @@ export function createV2Router(deps: V2Deps): Router {
         'NOT_FOUND',
         `Process instance with key '${req.params.key}' not found`,
       );
-    res.json(instanceJson(doc, await definitionNames(engine)));
+    res.json(instanceJson(doc, await definitionName(engine, doc.processDefinitionKey)));
   });
   r.post('/process-instances/:key/cancellation', async (req, res) => {
     parse(schemas.empty, req.body);
@@ -464,7 +464,8 @@ export function createV2Router(deps: V2Deps): Router {
     );
   });
   r.get('/user-tasks/:key', async (req, res) => {
-    res.json(userTaskJson(await engine.userTask(param(req, 'key')), await definitionNames(engine)));
+    const task = await engine.userTask(param(req, 'key'));
+    res.json(userTaskJson(task, await definitionName(engine, task.processDefinitionKey)));
   });
   r.post('/user-tasks/:key/assignment', async (req, res) => {
     const b = parse(schemas.assign, req.body);
@@ -611,6 +612,12 @@ async function definitionNames(engine: Engine): Promise<Map<string, string>> {
     .find({}, { projection: { bpmnProcessId: 1, name: 1 } })
     .toArray();
   return new Map(defs.map((d) => [d._id, d.name ?? d.bpmnProcessId]));
+}
+
+/** The name of one definition, from the engine's cache (single reads need not scan them all). */
+async function definitionName(engine: Engine, key: string): Promise<Map<string, string>> {
+  const { def } = await engine.definition(key);
+  return new Map([[key, def.name ?? def.bpmnProcessId]]);
 }
 
 function instanceJson(d: Omit<InstanceDoc, 's' | 'fx'>, names: Map<string, string>) {
