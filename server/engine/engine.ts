@@ -914,13 +914,19 @@ export class Engine {
       }
       if (job.state !== 'ACTIVATABLE' || (job.notBefore !== undefined && job.notBefore > now))
         continue;
-      try {
-        await this.c.claims.insertOne({ _id: `job:${job._id}`, by: req.worker, at: now });
-      } catch (err) {
-        if (isDuplicateKey(err)) continue;
-        throw err;
-      }
       const deadline = now + req.timeoutMs;
+      try {
+        await this.c.claims.insertOne({
+          _id: `job:${job._id}`,
+          by: req.worker,
+          at: now,
+          until: deadline,
+        });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        await this.expireStaleClaim(job, now);
+        continue;
+      }
       await this.c.jobs.updateOne(
         { _id: job._id },
         { $set: { state: 'ACTIVATED', worker: req.worker, deadline } },
@@ -949,6 +955,25 @@ export class Engine {
       });
     }
     return out;
+  }
+
+  /**
+   * A claimed job that is still marked activatable was claimed by a node that died between
+   * writing the claim and marking the job. Once that claim's lease has run out the instance
+   * re-creates the job under a new key, as for any lease that ran out; before, it is left alone.
+   */
+  private async expireStaleClaim(job: JobDoc, now: number): Promise<void> {
+    const claim = await this.c.claims.findOne({ _id: `job:${job._id}` });
+    if (!claim) return;
+    const until = claim.until ?? claim.at + CLAIM_LEASE_MS;
+    if (until >= now) return;
+    const current = await this.c.jobs.findOne({ _id: job._id });
+    if (current?.state !== 'ACTIVATABLE') return;
+    await this.sendQuietly(job.processInstanceKey, {
+      t: 'jobTimeout',
+      job: job._id,
+      retries: job.retries,
+    });
   }
 
   /** The job document, refusing jobs that are not activated. */

@@ -82,7 +82,18 @@ describe('durability: kill -9 of the server under load', () => {
         );
         const done = new Set(res.items.map((i) => String(i.processInstanceKey)));
         const missing = started.filter((k) => !done.has(k));
-        return missing.length === 0 ? true : undefined;
+        if (missing.length === 0) return true;
+        // name what the first unfinished instance waits on, should this time out
+        const waiting = await client.searchElementInstances(
+          {
+            filter: { processInstanceKey: brand(missing[0]!), state: 'ACTIVE' },
+            page: { limit: 10 },
+          },
+          consistency,
+        );
+        throw new Error(
+          `${missing.length} unfinished, e.g. ${missing[0]} at ${(waiting.items ?? []).map((e) => e.elementId).join(', ')}`,
+        );
       },
       180_000,
       'all started instances completed',

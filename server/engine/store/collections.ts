@@ -136,7 +136,7 @@ export interface ClaimDoc {
   _id: string;
   by: string;
   at: number;
-  /** Reservations that lapse (message ids of buffered messages): until when they hold. */
+  /** Until when the claim holds: a job activation's deadline, a buffered message id's TTL. */
   until?: number;
 }
 
