@@ -81,7 +81,21 @@ export interface EngineOptions {
   timerIntervalMs?: number;
   /** Default long-poll time of job activation when the client asks for the server default (ms). */
   defaultRequestTimeoutMs?: number;
+  /**
+   * Top-level variables copied onto the instance document as plain fields when an instance is
+   * created with them (a called instance inherits its caller's), so that lists can filter
+   * instances by them. Default `DEFAULT_SCOPE_VARIABLES`; string and number values only.
+   */
+  scopeVariables?: readonly string[];
 }
+
+/** The scope variables by default: the tenancy ids every Kehou process carries. */
+export const DEFAULT_SCOPE_VARIABLES: readonly string[] = [
+  'cityId',
+  'countyId',
+  'schoolId',
+  'classId',
+];
 
 /** A job as activation returns it. */
 export interface ActivatedJob {
@@ -125,11 +139,16 @@ export class Engine {
   private readonly latestKeys = new Map<string, { key: string; at: number }>();
   private stopped = false;
   private timerRun?: Promise<void>;
+  private readonly scopeVariables: readonly string[];
 
   constructor(
     private readonly db: Database,
     private readonly opts: EngineOptions,
   ) {
+    this.scopeVariables = opts.scopeVariables ?? DEFAULT_SCOPE_VARIABLES;
+    const clash = this.scopeVariables.filter((name) => INSTANCE_DOC_FIELDS.has(name));
+    if (clash.length)
+      throw new Error(`scope variables may not be named like instance fields: ${clash.join(', ')}`);
     this.log = opts.logger.child({ component: 'engine' });
     this.nodeName = opts.nodeName ?? `node-${randomUUID().slice(0, 8)}`;
     this.jobSignals.setMaxListeners(0);
@@ -551,6 +570,8 @@ export class Engine {
     startKey?: string;
     key?: string;
     parent?: InstanceState['parent'];
+    /** The calling instance's scope ids; the child's own variables take precedence. */
+    parentScope?: Record<string, string>;
     by?: string;
   }): Promise<InstanceDoc> {
     const tenantId = opts.tenantId ?? DEFAULT_TENANT;
@@ -586,6 +607,11 @@ export class Engine {
     };
     const state = newInstanceState(key, defInfo, now);
     if (opts.parent) state.parent = opts.parent;
+    const scope = {
+      ...opts.parentScope,
+      ...this.scopeOf({ ...opts.variables, ...opts.startVariables }),
+    };
+    if (Object.keys(scope).length) state.scope = scope;
     const allocated: string[] = [];
     let result: RunResult;
     try {
@@ -606,6 +632,7 @@ export class Engine {
       ev: JSON.stringify(result.events),
       def: defInfo,
       parent: opts.parent,
+      ...(state.scope ? { scope: state.scope } : {}),
     };
     try {
       await this.c.commits.insertOne(commit);
@@ -627,8 +654,20 @@ export class Engine {
     return doc;
   }
 
+  /** The scope ids among `vars`: the scope variables with a string or number value. */
+  private scopeOf(vars: Vars): Record<string, string> {
+    const scope: Record<string, string> = {};
+    for (const name of this.scopeVariables) {
+      const value = vars[name];
+      if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)))
+        scope[name] = String(value);
+    }
+    return scope;
+  }
+
   private instanceDoc(s: InstanceState, v: number, fx: Effect[]): InstanceDoc {
     return {
+      ...s.scope,
       _id: s.key,
       v,
       s: JSON.stringify(s),
@@ -687,6 +726,7 @@ export class Engine {
     else {
       state = newInstanceState(key, commit.def!, commit.at);
       if (commit.parent) state.parent = commit.parent;
+      if (commit.scope) state.scope = commit.scope;
     }
     const { proc } = await this.definition(state.processDefinitionKey);
     const allocated: string[] = [];
@@ -798,6 +838,7 @@ export class Engine {
                 waitKey: e.parent.waitKey,
                 propagateAll: e.parent.propagateAll,
               },
+              parentScope: e.scope,
               by: `instance:${e.parent.instanceKey}`,
             });
           } catch (err) {
@@ -1602,6 +1643,26 @@ function slimEffect(e: Effect): Effect {
   for (const field of [...INSTANCE_FIELDS, 'variables']) delete doc[field];
   return { ...e, doc: doc as { _id: string } };
 }
+
+/** Fields of the instance document, which scope variables may not shadow. */
+const INSTANCE_DOC_FIELDS = new Set([
+  '_id',
+  'v',
+  's',
+  'fx',
+  'bpmnProcessId',
+  'processDefinitionKey',
+  'processVersion',
+  'tenantId',
+  'state',
+  'startDate',
+  'endDate',
+  'parentProcessInstanceKey',
+  'parentElementInstanceKey',
+  'hasIncident',
+  'node',
+  'upd',
+]);
 
 /** Fields of job and task documents that repeat the instance's own. */
 const INSTANCE_FIELDS = [

@@ -147,6 +147,8 @@ export type Effect =
         propagateAll: boolean;
         elementInstanceKey: string;
       };
+      /** The calling instance's scope ids, inherited by the child. */
+      scope?: Record<string, string>;
     }
   | { op: 'send'; instanceKey: string; cmd: Command }
   | { op: 'cancel'; instanceKey: string }

@@ -1095,6 +1095,7 @@ class Run {
         propagateAll: call.propagateAllChildVariables || el.outputs.length > 0,
         elementInstanceKey: this.key(ei.k),
       },
+      ...(this.s.scope ? { scope: this.s.scope } : {}),
     });
   }
 

@@ -80,4 +80,10 @@ export interface InstanceState {
   incidents: string[];
   /** Started by a message with this correlation key: no other such instance starts while it is active. */
   startKey?: string;
+  /**
+   * Scope ids (the engine's `scopeVariables`, e.g. `schoolId`) taken from the variables at
+   * creation or inherited from the calling instance; copied onto the instance document so
+   * that lists can filter by them.
+   */
+  scope?: Record<string, string>;
 }

@@ -99,6 +99,8 @@ export interface InstanceDoc {
   /** Engine node that wrote `v`, and when (ms). */
   node: number;
   upd: number;
+  // Besides these, the scope ids the instance has (`EngineOptions.scopeVariables`, by default
+  // `cityId`, `countyId`, `schoolId`, `classId`) are top-level string fields: `InstanceState.scope`.
 }
 
 /** One commit of an instance: the command, when and by whom, and what it did. */
@@ -115,6 +117,8 @@ export interface CommitDoc {
   /** Set on an instance's first commit: what it was created from. */
   def?: { processDefinitionKey: string; bpmnProcessId: string; version: number; tenantId: string };
   parent?: InstanceState['parent'];
+  /** Set on an instance's first commit: its scope ids (`InstanceState.scope`). */
+  scope?: Record<string, string>;
 }
 
 /** A buffered message (published with a time to live). */
