@@ -83,4 +83,57 @@ describe('sessions on the /v2 engine API', () => {
     // then
     expect(res.status).toBe(401);
   });
+
+  describe('service accounts with HTTP Basic (job workers)', () => {
+    const basic = (user: string, password: string) =>
+      `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+    it('should let a service user in on /v2 and /api without a session or CSRF token', async () => {
+      // given a worker service account of the organisation
+      const input = buildUser({
+        kind: 'service',
+        memberships: [{ role: 'worker', scope: { cityId: 'city-1' } }],
+      });
+      await auth.service.users.create(input);
+
+      // when
+      const search = await request(app)
+        .post('/v2/process-instances/search')
+        .set('authorization', basic(input.username!, input.password))
+        .send({});
+      const me = await request(app)
+        .get('/api/auth/me')
+        .set('authorization', basic(input.username!, input.password));
+
+      // then /v2 answers; /api/auth/me, which is about a session, says a session is required
+      expect([search.status, me.status]).toEqual([200, 401]);
+    });
+
+    it('should refuse a wrong password and a person (staff) presenting Basic credentials', async () => {
+      // given
+      const service = buildUser({
+        kind: 'service',
+        memberships: [{ role: 'worker', scope: { cityId: 'city-1' } }],
+      });
+      const person = buildUser({
+        memberships: [{ role: 'cityBureau', scope: { cityId: 'city-1' } }],
+      });
+      await auth.service.users.create(service);
+      await auth.service.users.create(person);
+
+      // when
+      const wrong = await request(app)
+        .post('/v2/process-instances/search')
+        .set('authorization', basic(service.username!, 'not-the-password'))
+        .send({});
+      const staff = await request(app)
+        .post('/v2/process-instances/search')
+        .set('authorization', basic(person.username!, person.password))
+        .send({});
+
+      // then
+      expect([wrong.status, staff.status]).toEqual([401, 401]);
+      expect(wrong.headers['content-type']).toMatch(/problem\+json/);
+    });
+  });
 });

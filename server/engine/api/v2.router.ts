@@ -152,7 +152,9 @@ export function createV2Router(deps: V2Deps): Router {
         res.locals.principal = { kind: 'service', id: user } satisfies Principal;
         return next();
       }
-    } else if (deps.sessionPrincipal) {
+    }
+    // a session, or the Basic credentials of a service user of the organisation
+    if (deps.sessionPrincipal) {
       const p = await deps.sessionPrincipal(req);
       if (p) {
         res.locals.principal = p;

@@ -30,6 +30,23 @@ export class SessionGate {
     private readonly secureCookies: boolean,
   ) {}
 
+  /**
+   * The principal of a service account sending HTTP Basic credentials (job workers), or
+   * undefined. Never challenged with WWW-Authenticate, so browsers do not cache credentials.
+   */
+  private async basicPrincipal(req: Request): Promise<Principal | undefined> {
+    const header = req.headers.authorization;
+    if (!header?.startsWith('Basic ')) return undefined;
+    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) return undefined;
+    return this.service.verifyServiceCredentials(
+      decoded.slice(0, colon),
+      decoded.slice(colon + 1),
+      req.ip ?? '',
+    );
+  }
+
   /** The request's valid session, or undefined. */
   resolve(req: Request): Promise<ResolvedSession | undefined> {
     let p = this.cache.get(req);
@@ -53,6 +70,11 @@ export class SessionGate {
    * `res.locals.session` are set.
    */
   readonly requireSession: RequestHandler = async (req, res, next) => {
+    const service = await this.basicPrincipal(req);
+    if (service) {
+      res.locals.principal = service;
+      return next();
+    }
     const session = await this.resolve(req);
     if (!session) throw new UserError(401, 'UNAUTHENTICATED', 'error.unauthenticated');
     if (!this.hasValidCsrf(req, session))
@@ -68,6 +90,8 @@ export class SessionGate {
    */
   principalWithRoles(roles: readonly Role[]): (req: Request) => Promise<Principal | undefined> {
     return async (req) => {
+      const service = await this.basicPrincipal(req);
+      if (service) return service.roles.some((r) => roles.includes(r)) ? service : undefined;
       const session = await this.resolve(req);
       if (!session || !this.hasValidCsrf(req, session)) return undefined;
       return session.principal.roles.some((r) => roles.includes(r)) ? session.principal : undefined;
@@ -101,9 +125,16 @@ export function currentPrincipal(res: Response): Principal {
   return p;
 }
 
-/** The session of a request that passed `requireSession`. */
+/**
+ * The session of a request that passed `requireSession`. A service account authenticated by
+ * HTTP Basic has no session: routes about sessions answer it 401.
+ */
 export function currentSession(res: Response): ResolvedSession {
   const s = res.locals.session as ResolvedSession | undefined;
-  if (!s) throw new Error('currentSession() used on a route without requireSession');
+  if (!s) {
+    if (res.locals.principal)
+      throw new UserError(401, 'UNAUTHENTICATED', 'error.unauthenticated', 'a session is required');
+    throw new Error('currentSession() used on a route without requireSession');
+  }
   return s;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Database } from '../../db/connection';
 import { groupsOf } from '../../auth/groups';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../../auth/password';
@@ -61,6 +62,8 @@ export class AuthService {
   private readonly m: AuthModels;
   private readonly throttle: LoginThrottle;
   private readonly s: Required<Omit<AuthSettings, 'throttle'>>;
+  /** Service credentials already verified: user id → fingerprint of password and version. */
+  private readonly verifiedServices = new Map<string, string>();
 
   constructor(
     db: Database,
@@ -127,6 +130,41 @@ export class AuthService {
     await this.users.recordLogin(user._id, now);
     this.logger.info({ userId: user._id, event: 'login' }, 'signed in');
     return this.startSession(user);
+  }
+
+  /**
+   * The principal of a service account (a user of kind `service`, e.g. the job workers)
+   * presenting its username and password with each request (HTTP Basic), without a session.
+   * People never sign in this way. A verified password is remembered per credentials version,
+   * so a busy worker pays for the password hash once; wrong passwords count toward the same
+   * throttle and lockout as sign-ins.
+   */
+  async verifyServiceCredentials(
+    username: string,
+    password: string,
+    ip: string,
+  ): Promise<Principal | undefined> {
+    const account = usernameKey(username);
+    if (this.throttle.retryAfter(ip, account) !== undefined) return undefined;
+    const user = await this.users.findByLogin({ username });
+    if (!user || user.kind !== 'service' || user.disabled || !user.passwordHash) {
+      this.throttle.fail(ip, account);
+      return undefined;
+    }
+    const now = this.s.now();
+    if (user.lockedUntil && user.lockedUntil > now) return undefined;
+    const fingerprint = createHash('sha256')
+      .update(`${user.credentialsVersion}\0${password}`)
+      .digest('base64');
+    if (this.verifiedServices.get(user._id) !== fingerprint) {
+      if (!(await verifyPassword(password, user.passwordHash))) {
+        this.throttle.fail(ip, account);
+        await this.countFailure(user, now);
+        return undefined;
+      }
+      this.verifiedServices.set(user._id, fingerprint);
+    }
+    return principalFromUser(user);
   }
 
   /** The valid session behind a cookie value, renewing its idle expiry; else undefined. */
