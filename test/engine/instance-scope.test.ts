@@ -4,7 +4,6 @@
  * variables at creation onto its instance document, so lists can filter instances by tenant;
  * a called instance inherits its caller's.
  */
-import type { Database } from '../../server/db/connection';
 import { Engine } from '../../server/engine/engine';
 import { createLogger } from '../../server/lib/logger';
 import { eventually, fixture } from '../fixtures/engine';
@@ -19,7 +18,7 @@ const SCOPE = {
 
 describe('instance scope variables', () => {
   const logger = createLogger('silent');
-  let db: Database;
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let engine: Engine;
 
   beforeAll(async () => {
