@@ -15,6 +15,7 @@ import { Engine } from './engine/engine';
 import { createLogger, type Logger } from './lib/logger';
 import { createAuth, sessionSecret } from './modules/auth';
 import { seedDemoIfEmpty } from './modules/demo/demo.service';
+import { createMonitor } from './modules/monitor';
 import { createOrg } from './modules/org';
 import { createTasks } from './modules/tasks';
 
@@ -70,6 +71,7 @@ export async function startServer(
   });
   const org = await createOrg({ db, requireSession: auth.requireSession });
   const tasks = await createTasks({ db, engine, requireSession: auth.requireSession });
+  const monitor = createMonitor({ db, engine, requireSession: auth.requireSession });
   const app = createApp({
     db,
     logger,
@@ -78,6 +80,7 @@ export async function startServer(
       { path: '/api/auth', router: auth.router },
       { path: '/api/org', router: org.router },
       { path: '/api/tasks', router: tasks.router },
+      { path: '/api/monitor', router: monitor.router },
       {
         path: '/v2',
         router: createV2Router({ engine, accounts, sessionPrincipal: auth.v2SessionPrincipal }),

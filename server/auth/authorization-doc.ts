@@ -22,6 +22,8 @@ const REACH_TEXT: Record<Grant['reach'], Record<string, string>> = {
     Class:
       'the membership’s place: city → `cityId`, county → `countyId`, school → `schoolId`, class → `_id`',
     Student: 'the membership’s place: `cityId` / `countyId` / `schoolId` / `classId` by level',
+    Instance:
+      'the membership’s place: `cityId` / `countyId` / `schoolId` / `classId` by level (the instance’s scope variables)',
   },
   guardian: { Student: '`guardians.userId` = the user (their own children)' },
   self: { User: '`_id` = the user' },

@@ -13,10 +13,12 @@ export type Action = 'read' | 'create' | 'update' | 'delete';
 /**
  * What it is done to. Task, Application, Plan and Bill are named now so their modules add
  * grants here (with the same conditions on cityId, countyId, schoolId, classId) when they
- * arrive; no grant mentions them yet, so nobody may do anything to them.
+ * arrive; no grant mentions them yet, so nobody may do anything to them. `Instance` is a
+ * process instance as the monitor shows it (its scope ids are the engine's scope variables);
+ * `update` on it is retrying its incidents.
  */
 export type SubjectName =
-  'School' | 'Class' | 'Student' | 'User' | 'Task' | 'Application' | 'Plan' | 'Bill';
+  'School' | 'Class' | 'Student' | 'User' | 'Task' | 'Application' | 'Plan' | 'Bill' | 'Instance';
 
 /**
  * Which documents a grant reaches:
@@ -92,6 +94,10 @@ function read(role: Role, subject: SubjectName, reach: Reach = 'scope', fields: 
   return { role, action: 'read', subject, reach, fields } satisfies Grant;
 }
 
+function update(role: Role, subject: SubjectName) {
+  return { role, action: 'update', subject, reach: 'scope', fields: 'all' } satisfies Grant;
+}
+
 /** The grants. Anything not granted here is refused. */
 export const AUTHORIZATION_TABLE: readonly Grant[] = [
   ...SELF.map((role) => read(role, 'User', 'self')),
@@ -135,4 +141,15 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   read('worker', 'School'),
   read('worker', 'Class'),
   read('worker', 'Student', 'scope', 'public'),
+
+  // Process instances in the monitor (/api/monitor): the bureaus, the school's admin and
+  // principal and a class teacher (their class's, read-only) see them; only administrators
+  // retry incidents: a school admin in their school, the city bureau in the city.
+  read('cityBureau', 'Instance'),
+  read('countyBureau', 'Instance'),
+  read('schoolAdmin', 'Instance'),
+  read('principal', 'Instance'),
+  read('classTeacher', 'Instance'),
+  update('schoolAdmin', 'Instance'),
+  update('cityBureau', 'Instance'),
 ];

@@ -1,3 +1,5 @@
+import { zhCNRules } from './i18n-rules';
+
 /**
  * The one table of user-visible text (zh-CN). Code refers to messages by key; nothing a
  * user reads is written inline elsewhere.
@@ -109,6 +111,7 @@ export const zhCN = {
   'task.not_open': '任务已结束',
   'task.bulk_role': '只有班主任可以批量审批',
   'task.form_missing': '任务的表单未部署，暂不能提交',
+  ...zhCNRules,
 } as const;
 
 /** A key of the zh-CN message table. */

@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { Engine } from '../../server/engine/engine';
+import { createMonitor } from '../../server/modules/monitor';
 import {
   AUTHORIZATION_TABLE,
   type Grant,
@@ -24,6 +26,7 @@ import {
   signIn,
   startIdentityHarness,
 } from '../fixtures/identity';
+import { deployMonitorProcess, failCheck, MONITOR_PROCESS } from '../fixtures/monitor';
 
 /**
  * Every role × every endpoint × own tenant / other tenant, with the expected answer computed
@@ -43,10 +46,19 @@ describe('authorization matrix', () => {
   let ownClasses: ClassDoc[];
   let ownStudents: StudentDoc[];
   let otherStudent: StudentDoc;
+  let engine: Engine;
+  let ownInstances: Row[];
+  let otherInstance: Row;
   const clients = new Map<Role, { client: SignedInClient; userId: string; m: Membership }>();
 
   beforeAll(async () => {
-    h = await startIdentityHarness();
+    h = await startIdentityHarness({}, async (db, logger, auth) => {
+      engine = new Engine(db, { logger });
+      await engine.start();
+      await deployMonitorProcess(engine);
+      const monitor = createMonitor({ db, engine, requireSession: auth.requireSession });
+      return [{ path: '/api/monitor', router: monitor.router }];
+    });
     const stamp = Date.now().toString(36);
     a = await h.createOrgTree({ cityId: `city-a-${stamp}` });
     b = await h.createOrgTree({ cityId: `city-b-${stamp}` });
@@ -102,11 +114,33 @@ describe('authorization matrix', () => {
     await h.createStudents([...ownStudents, otherStudent]);
     ownSchools = [a.school];
     ownClasses = [a.class, classA2];
+    ownInstances = [
+      await startInstance(classScope(a)),
+      await startInstance(classScope({ ...a, class: classA2 })),
+    ];
+    otherInstance = await startInstance(classScope(b));
   });
 
   afterAll(async () => {
+    await engine.stop();
     await h.close();
   });
+
+  /** Starts a monitored process instance in a place; returns its scope as a row. */
+  async function startInstance(scope: Membership['scope']): Promise<Row> {
+    const { gradeId: _gradeId, ...ids } = scope;
+    const doc = await engine.createInstance({ bpmnProcessId: MONITOR_PROCESS, variables: ids });
+    return { _id: doc._id, ...ids };
+  }
+
+  /** An open incident on a new instance in a place. */
+  async function incidentIn(scope: Membership['scope']): Promise<string> {
+    const { _id } = await startInstance(scope);
+    extraInstances.add(_id);
+    await failCheck(engine, _id);
+    const incident = await engine.collections.incidents.findOne({ processInstanceKey: _id });
+    return incident!._id;
+  }
 
   it('should refuse every endpoint without a session', async () => {
     for (const path of [
@@ -115,6 +149,10 @@ describe('authorization matrix', () => {
       '/api/org/classes',
       '/api/org/students',
       `/api/org/students/${ownStudents[0]!._id}`,
+      '/api/monitor/instances',
+      `/api/monitor/instances/${ownInstances[0]!._id}`,
+      `/api/monitor/instances/${ownInstances[0]!._id}/timeline`,
+      `/api/monitor/instances/${ownInstances[0]!._id}/incidents`,
     ]) {
       const res = await request(h.app).get(path);
       expect({ path, status: res.status }).toEqual({ path, status: 401 });
@@ -237,19 +275,94 @@ describe('authorization matrix', () => {
       expect(res.status).toBe(404);
       expect(JSON.stringify(res.body)).not.toMatch(/41110220170101701X|13700009997/);
     });
+
+    it('should list exactly the process instances the table grants (own tenant)', async () => {
+      const res = await who().client.agent.get('/api/monitor/instances?size=100');
+      expect(res.status).toBe(200);
+      expect(keysOf(res.body.items).filter((k) => !isExtra(k))).toEqual(
+        expectedIds('Instance', ownInstances).sort(),
+      );
+    });
+
+    it('should list no process instance of another tenant (other tenant)', async () => {
+      const all = await who().client.agent.get('/api/monitor/instances?size=100');
+      const filtered = await who().client.agent.get(
+        `/api/monitor/instances?schoolId=${b.school._id}`,
+      );
+      expect([all.status, filtered.status]).toEqual([200, 200]);
+      expect(keysOf(all.body.items)).not.toContain(otherInstance._id);
+      expect(filtered.body).toMatchObject({ total: 0, items: [] });
+    });
+
+    it('should show each own process instance, its timeline and incidents, or 404 (own tenant)', async () => {
+      for (const instance of ownInstances) {
+        const expected = isVisible(role, who(), 'Instance', instance) ? 200 : 404;
+        for (const path of ['', '/timeline', '/incidents']) {
+          const res = await who().client.agent.get(`/api/monitor/instances/${instance._id}${path}`);
+          expect({ path, status: res.status }).toEqual({ path, status: expected });
+        }
+        const detail = await who().client.agent.get(`/api/monitor/instances/${instance._id}`);
+        if (expected === 200)
+          expect(detail.body.actions).toEqual({ retry: mayUpdate(role, who(), instance) });
+      }
+    });
+
+    it('should answer 404 for a process instance of another tenant (other tenant)', async () => {
+      for (const path of ['', '/timeline', '/incidents']) {
+        const res = await who().client.agent.get(
+          `/api/monitor/instances/${otherInstance._id}${path}`,
+        );
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      }
+    });
+
+    it('should let retry an incident only where the table grants update (own tenant)', async () => {
+      const scope = classScope(a);
+      const row = { _id: '', ...scope };
+      const key = await incidentIn(scope);
+      const res = await who().client.post(`/api/monitor/incidents/${key}/retry`);
+      const expected = mayUpdate(role, who(), row)
+        ? 204
+        : isVisible(role, who(), 'Instance', row)
+          ? 403
+          : 404;
+      expect(res.status).toBe(expected);
+    });
+
+    it('should answer 404 to retrying an incident of another tenant (other tenant)', async () => {
+      const key = await incidentIn(classScope(b));
+      const res = await who().client.post(`/api/monitor/incidents/${key}/retry`);
+      expect(res.status).toBe(404);
+      expect((await engine.collections.incidents.findOne({ _id: key }))?.state).toBe('ACTIVE');
+    });
   });
 });
 
 // helpers //////////
 
+/** Instances started by the retry cells (left out when lists are compared). */
+const extraInstances = new Set<string>();
+
+function isExtra(key: string): boolean {
+  return extraInstances.has(key);
+}
+
 function ids(items: { id: string }[]): string[] {
   return items.map((i) => i.id).sort();
 }
 
-function grantsOf(role: Role, subject: SubjectName): Grant[] {
+function keysOf(items: { key: string }[]): string[] {
+  return items.map((i) => i.key).sort();
+}
+
+function grantsOf(role: Role, subject: SubjectName, action: Grant['action'] = 'read'): Grant[] {
   return AUTHORIZATION_TABLE.filter(
-    (g) => g.role === role && g.subject === subject && g.action === 'read',
+    (g) => g.role === role && g.subject === subject && g.action === action,
   );
+}
+
+function mayUpdate(role: Role, who: { userId: string; m: Membership }, row: Row): boolean {
+  return grantsOf(role, 'Instance', 'update').some((g) => reaches(g, who, row));
 }
 
 function canSelf(role: Role): boolean {
