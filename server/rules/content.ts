@@ -5,8 +5,9 @@
  * and no extra homework burden (CONTENT-NO-BURDEN, a warning).
  *
  * Besides the declared category, titles and descriptions are searched for the words the
- * policy names. A word right after a negation (不补课, 严禁考试) does not count. The search is
- * a heuristic for a reviewer's attention, not a proof either way.
+ * policy names. A word shortly after a negation in the same clause (不补课, 不讲新课, 严禁考试)
+ * does not count. The search is a heuristic for a reviewer's attention, not a proof either
+ * way.
  */
 import { z } from 'zod';
 import type { RuleCitation } from '../lib/errors';
@@ -141,12 +142,17 @@ const NOT_MEANT = ['新课标', '新课程'];
 
 const NEGATIONS = ['不得', '严禁', '禁止', '杜绝', '不', '无', '非', '没有'];
 
-/** The first of `words` in `text` not right after a negation nor part of a phrase meant otherwise. */
+/** Up to four characters before `at`, back to the nearest punctuation (不讲新课, 不得组织考试). */
+function clauseBefore(text: string, at: number): string {
+  const window = text.slice(Math.max(0, at - 4), at);
+  return window.split(/[，。；、,.;:：！？!?\s]/).pop() ?? '';
+}
+
+/** The first of `words` in `text` not shortly after a negation nor inside a phrase meant otherwise. */
 function findWord(text: string, words: readonly string[]): string | undefined {
   for (const word of words) {
     for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
-      const before = text.slice(Math.max(0, at - 2), at);
-      const negated = NEGATIONS.some((n) => before.endsWith(n));
+      const negated = NEGATIONS.some((n) => clauseBefore(text, at).includes(n));
       const otherMeaning = NOT_MEANT.some((p) => p.startsWith(word) && text.startsWith(p, at));
       if (!negated && !otherMeaning) return word;
     }
