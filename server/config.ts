@@ -36,6 +36,8 @@ const baseSchema = z.object({
   /** Service account for the /v2 API (job workers), ensured at start when both are set. */
   KEHOU_SERVICE_USER: z.string().min(1).optional(),
   KEHOU_SERVICE_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** `in-process`: `npm start` runs the job workers too; `off`: they run elsewhere (`npm run workers`). */
+  KEHOU_WORKERS: z.enum(['in-process', 'off']).default('in-process'),
   /** Milliseconds allowed for in-flight requests to finish on shutdown. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Maximum JSON request body. */

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import path from 'node:path';
+import type { Express } from 'express';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import {
@@ -17,7 +18,14 @@ import { createAuth, sessionSecret } from './modules/auth';
 import { seedDemoIfEmpty } from './modules/demo/demo.service';
 import { createMonitor } from './modules/monitor';
 import { createOrg } from './modules/org';
+import { createEnrolment } from './modules/enrolment';
+import { enrolmentEnginePort } from './modules/enrolment/engine-port';
+import { createNotifications } from './modules/notifications';
+import { orgModels } from './modules/org/org.model';
 import { createTasks } from './modules/tasks';
+import { ensureInProcessWorkerAccount } from './modules/users/worker-account';
+import { startAllWorkers } from '../workers/start';
+import type { RunningWorkers } from '../workers/runtime';
 
 /** A running server: its address and how to stop it. */
 export interface RunningServer {
@@ -26,6 +34,8 @@ export interface RunningServer {
   db: Database;
   engine: Engine;
   logger: Logger;
+  /** The Express app (its router stack is what the OpenAPI test walks). */
+  app: Express;
   /** Graceful stop: stop accepting, finish in-flight requests (bounded), close the database. */
   stop(): Promise<void>;
 }
@@ -72,6 +82,12 @@ export async function startServer(
   const org = await createOrg({ db, requireSession: auth.requireSession });
   const tasks = await createTasks({ db, engine, requireSession: auth.requireSession });
   const monitor = createMonitor({ db, engine, requireSession: auth.requireSession });
+  const enrolment = await createEnrolment({
+    db,
+    engine: enrolmentEnginePort(engine),
+    requireSession: auth.requireSession,
+  });
+  const notifications = await createNotifications({ db, requireSession: auth.requireSession });
   const app = createApp({
     db,
     logger,
@@ -81,6 +97,8 @@ export async function startServer(
       { path: '/api/org', router: org.router },
       { path: '/api/tasks', router: tasks.router },
       { path: '/api/monitor', router: monitor.router },
+      { path: '/api/enrolment', router: enrolment.router },
+      { path: '/api/notifications', router: notifications.router },
       {
         path: '/v2',
         router: createV2Router({ engine, accounts, sessionPrincipal: auth.v2SessionPrincipal }),
@@ -96,6 +114,19 @@ export async function startServer(
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info({ port }, `Kehou Flow listening on http://${config.HOST}:${port}`);
 
+  let workers: RunningWorkers | undefined;
+  if (config.KEHOU_WORKERS === 'in-process') {
+    const cities = await orgModels(db.connection).cities.find({}, { _id: 1 }).lean();
+    const account = await ensureInProcessWorkerAccount(
+      auth.service.users,
+      cities.map((c) => c._id),
+    );
+    if (account) {
+      const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+      workers = startAllWorkers({ url: `http://${host}:${port}`, ...account }, logger);
+    } else logger.warn('no city in the database yet: in-process job workers not started');
+  }
+
   let stopping: Promise<void> | undefined;
   return {
     url: `http://${config.HOST}:${port}`,
@@ -103,10 +134,14 @@ export async function startServer(
     db,
     engine,
     logger,
+    app,
     stop() {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        await workers
+          ?.stop()
+          .catch((err: unknown) => logger.warn({ err }, 'stopping the workers failed'));
         // releases long-polling job activations so their connections can finish
         await engine
           .stop()

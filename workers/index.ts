@@ -1,0 +1,19 @@
+import arrangePlaces from './arrange-places.worker';
+import assessFee from './assess-fee.worker';
+import checkEligibility from './check-eligibility.worker';
+import checkInsurance from './check-insurance.worker';
+import checkServiceTime from './check-service-time.worker';
+import notify from './notify.worker';
+import refundFee from './refund-fee.worker';
+import type { JobWorkerDefinition } from './runtime';
+
+/** Every job type the product's processes use, one worker each (file stem = job type). */
+export const WORKERS: readonly JobWorkerDefinition[] = [
+  checkEligibility,
+  checkInsurance,
+  checkServiceTime,
+  arrangePlaces,
+  assessFee,
+  notify,
+  refundFee,
+];
