@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import express, { type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { version } from '../package.json';
 import type { Database } from './db/connection';
+import { serveOpenApi } from './http/openapi';
 import { notFoundHandler, problemHandler } from './http/problem';
 import { maskText, type Logger } from './lib/logger';
 import { t } from './lib/i18n';
@@ -70,6 +72,7 @@ export function createPlugin(deps: PluginDeps): Router {
     });
   });
 
+  serveOpenApi(router, version);
   for (const m of deps.mounts ?? []) router.use(m.path, m.router);
 
   router.use(notFoundHandler);

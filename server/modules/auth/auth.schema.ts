@@ -30,3 +30,42 @@ export const changePasswordBody = z
 
 export type LoginBody = z.infer<typeof loginBody>;
 export type ChangePasswordBody = z.infer<typeof changePasswordBody>;
+
+// responses //////////
+
+/** Who is signed in: `GET /api/auth/me` and a successful sign-in. */
+export const whoAmIResponse = z.object({
+  user: z.object({
+    id: z.string(),
+    kind: z.enum(['staff', 'parent', 'service']),
+    username: z.string().nullable(),
+    phone: z.string().nullable(),
+    displayName: z.string(),
+  }),
+  roles: z.array(z.string()),
+  memberships: z.array(
+    z.object({
+      role: z.string(),
+      roleName: z.string().describe('zh-CN'),
+      scope: z.object({
+        cityId: z.string(),
+        countyId: z.string().optional(),
+        schoolId: z.string().optional(),
+        gradeId: z.string().optional(),
+        classId: z.string().optional(),
+      }),
+      group: z.string().nullable().describe('the candidate group the membership gives'),
+    }),
+  ),
+  groups: z.array(z.string()),
+  csrfToken: z.string().describe('send it as x-csrf-token on state-changing requests'),
+});
+
+/** A successful sign-in: who is signed in, and a zh-CN message. */
+export const loginResponse = whoAmIResponse.extend({ message: z.string() });
+
+/** `GET /api/auth/csrf`. */
+export const csrfResponse = z.object({ csrfToken: z.string() });
+
+/** A changed password: the new session's CSRF token. */
+export const passwordChangedResponse = z.object({ message: z.string(), csrfToken: z.string() });

@@ -1,12 +1,16 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { abilityFor } from '../../auth/abilities';
-import { parseInput } from '../../http/validate';
+import { declareRoutes } from '../../http/route-registry';
 import { currentPrincipal } from '../auth';
 import {
+  incidentList,
   incidentParams,
+  instanceDetail,
+  instancePage,
   instanceParams,
   listInstancesQuery,
   retryIncidentBody,
+  timeline,
 } from './monitor.schema';
 import type { MonitorService } from './monitor.service';
 
@@ -21,34 +25,74 @@ export function createMonitorRouter(
 ): Router {
   const r = express.Router();
   r.use(requireSession);
+  const api = declareRoutes(r, { tag: 'monitor' });
 
-  r.get('/instances', async (req, res) => {
-    const q = parseInput(listInstancesQuery, req.query);
-    res.json(await service.list(abilityFor(currentPrincipal(res)), q));
-  });
+  api.get(
+    '/instances',
+    {
+      summary: 'The process instances the caller may see, with their state and current steps',
+      query: listInstancesQuery,
+      responses: { 200: { description: 'One page of instances', schema: instancePage } },
+    },
+    async ({ query }, _req, res) => {
+      res.json(await service.list(abilityFor(currentPrincipal(res)), query));
+    },
+  );
 
-  r.get('/instances/:key', async (req, res) => {
-    const { key } = parseInput(instanceParams, req.params);
-    res.json(await service.get(abilityFor(currentPrincipal(res)), key));
-  });
+  api.get(
+    '/instances/:key',
+    {
+      summary: 'One process instance: state, current steps and whether the caller may retry',
+      params: instanceParams,
+      responses: { 200: { description: 'The instance', schema: instanceDetail } },
+      errors: [404],
+    },
+    async ({ params }, _req, res) => {
+      res.json(await service.get(abilityFor(currentPrincipal(res)), params.key));
+    },
+  );
 
-  r.get('/instances/:key/timeline', async (req, res) => {
-    const { key } = parseInput(instanceParams, req.params);
-    res.json(await service.timeline(abilityFor(currentPrincipal(res)), key));
-  });
+  api.get(
+    '/instances/:key/timeline',
+    {
+      summary: 'What happened to an instance, by whom and when, with element names',
+      params: instanceParams,
+      responses: { 200: { description: 'The timeline, oldest first', schema: timeline } },
+      errors: [404],
+    },
+    async ({ params }, _req, res) => {
+      res.json(await service.timeline(abilityFor(currentPrincipal(res)), params.key));
+    },
+  );
 
-  r.get('/instances/:key/incidents', async (req, res) => {
-    const { key } = parseInput(instanceParams, req.params);
-    res.json(await service.incidents(abilityFor(currentPrincipal(res)), key));
-  });
+  api.get(
+    '/instances/:key/incidents',
+    {
+      summary: 'The incidents of an instance, open and resolved',
+      params: instanceParams,
+      responses: { 200: { description: 'Incidents, newest first', schema: incidentList } },
+      errors: [404],
+    },
+    async ({ params }, _req, res) => {
+      res.json(await service.incidents(abilityFor(currentPrincipal(res)), params.key));
+    },
+  );
 
-  r.post('/incidents/:key/retry', async (req, res) => {
-    const { key } = parseInput(incidentParams, req.params);
-    const { retries } = parseInput(retryIncidentBody, req.body);
-    const p = currentPrincipal(res);
-    await service.retry(abilityFor(p), p, key, retries);
-    res.status(204).end();
-  });
+  api.post(
+    '/incidents/:key/retry',
+    {
+      summary: 'Retry an incident (administrators): job retries given back, the step re-run',
+      params: incidentParams,
+      body: retryIncidentBody,
+      responses: { 204: { description: 'Resolved; the failed step runs again' } },
+      errors: [404, 409],
+    },
+    async ({ params, body }, _req, res) => {
+      const p = currentPrincipal(res);
+      await service.retry(abilityFor(p), p, params.key, body.retries);
+      res.status(204).end();
+    },
+  );
 
   return r;
 }

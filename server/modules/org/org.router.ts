@@ -1,8 +1,17 @@
 import express, { type RequestHandler, type Router } from 'express';
-import { parseInput } from '../../http/validate';
+import { declareRoutes } from '../../http/route-registry';
 import { abilityFor } from '../../auth/abilities';
 import { currentPrincipal } from '../auth';
-import { listClassesQuery, listSchoolsQuery, listStudentsQuery, studentParams } from './org.schema';
+import {
+  classPage,
+  listClassesQuery,
+  listSchoolsQuery,
+  listStudentsQuery,
+  schoolPage,
+  studentDetail,
+  studentPage,
+  studentParams,
+} from './org.schema';
 import type { OrgService } from './org.service';
 
 /**
@@ -13,38 +22,56 @@ import type { OrgService } from './org.service';
 export function createOrgRouter(service: OrgService, requireSession: RequestHandler): Router {
   const r = express.Router();
   r.use(requireSession);
+  const api = declareRoutes(r, { tag: 'org' });
 
-  r.get('/schools', async (req, res) => {
-    res.json(
-      await service.listSchools(
-        abilityFor(currentPrincipal(res)),
-        parseInput(listSchoolsQuery, req.query),
-      ),
-    );
-  });
+  api.get(
+    '/schools',
+    {
+      summary: 'The schools the caller may read',
+      query: listSchoolsQuery,
+      responses: { 200: { description: 'One page of schools', schema: schoolPage } },
+    },
+    async ({ query }, _req, res) => {
+      res.json(await service.listSchools(abilityFor(currentPrincipal(res)), query));
+    },
+  );
 
-  r.get('/classes', async (req, res) => {
-    res.json(
-      await service.listClasses(
-        abilityFor(currentPrincipal(res)),
-        parseInput(listClassesQuery, req.query),
-      ),
-    );
-  });
+  api.get(
+    '/classes',
+    {
+      summary: 'The classes the caller may read',
+      query: listClassesQuery,
+      responses: { 200: { description: 'One page of classes', schema: classPage } },
+    },
+    async ({ query }, _req, res) => {
+      res.json(await service.listClasses(abilityFor(currentPrincipal(res)), query));
+    },
+  );
 
-  r.get('/students', async (req, res) => {
-    res.json(
-      await service.listStudents(
-        abilityFor(currentPrincipal(res)),
-        parseInput(listStudentsQuery, req.query),
-      ),
-    );
-  });
+  api.get(
+    '/students',
+    {
+      summary: 'The students the caller may read, without personal fields',
+      query: listStudentsQuery,
+      responses: { 200: { description: 'One page of students', schema: studentPage } },
+    },
+    async ({ query }, _req, res) => {
+      res.json(await service.listStudents(abilityFor(currentPrincipal(res)), query));
+    },
+  );
 
-  r.get('/students/:id', async (req, res) => {
-    const { id } = parseInput(studentParams, req.params);
-    res.json(await service.getStudent(abilityFor(currentPrincipal(res)), id));
-  });
+  api.get(
+    '/students/:id',
+    {
+      summary: 'One student, with the personal fields the caller may see',
+      params: studentParams,
+      responses: { 200: { description: 'The student', schema: studentDetail } },
+      errors: [404],
+    },
+    async ({ params }, _req, res) => {
+      res.json(await service.getStudent(abilityFor(currentPrincipal(res)), params.id));
+    },
+  );
 
   return r;
 }

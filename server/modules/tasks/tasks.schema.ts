@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { problemSchema } from '../../http/openapi';
 
 /** `GET /api/tasks` query. */
 export const listTasksQuery = z.strictObject({
@@ -35,3 +36,71 @@ export const bulkBody = z.strictObject({
   reason: z.string().trim().max(500).default(''),
 });
 export type BulkBody = z.infer<typeof bulkBody>;
+
+/** `/api/tasks/:key…` path. */
+export const taskParams = z.strictObject({ key: z.string().min(1) });
+
+// responses //////////
+
+/** A task as lists show it. */
+export const taskSummary = z.object({
+  key: z.string(),
+  name: z.string(),
+  processId: z.string(),
+  processInstanceKey: z.string(),
+  elementId: z.string(),
+  state: z.enum(['CREATED', 'COMPLETED', 'CANCELED', 'FAILED']),
+  assignee: z.string().nullable(),
+  candidateGroups: z.array(z.string()),
+  candidateUsers: z.array(z.string()),
+  dueDate: z.string().nullable(),
+  priority: z.number(),
+  creationDate: z.string(),
+  completionDate: z.string().nullable(),
+  classId: z.string().nullable(),
+  schoolId: z.string().nullable(),
+});
+
+/** One page of a view, with every view's total under the same filters. */
+export const taskPage = z.object({
+  items: z.array(taskSummary),
+  page: z.number().int(),
+  size: z.number().int(),
+  total: z.number().int(),
+  counts: z.object({
+    assigned: z.number().int(),
+    groups: z.number().int(),
+    completed: z.number().int(),
+  }),
+});
+
+/** One inbox action on a task. */
+export const taskTimelineEntry = z.object({
+  id: z.string(),
+  type: z.enum(['claim', 'unclaim', 'draft', 'comment', 'complete']),
+  by: z.string(),
+  byName: z.string(),
+  at: z.string(),
+  text: z.string().optional(),
+});
+
+/** A task with its form, variables, the caller's draft, actions, timeline and history. */
+export const taskDetail = taskSummary.extend({
+  form: z.record(z.string(), z.unknown()).nullable().describe('the form-js schema'),
+  variables: z.record(z.string(), z.unknown()),
+  draft: z.object({ values: z.record(z.string(), z.unknown()), savedAt: z.string() }).nullable(),
+  actions: z.object({ claim: z.boolean(), unclaim: z.boolean(), complete: z.boolean() }),
+  timeline: z.array(taskTimelineEntry),
+  history: z.array(z.object({ at: z.string(), by: z.string(), command: z.string() })),
+});
+
+/** `POST /api/tasks/bulk`: each key's outcome, with the problem that refused it. */
+export const bulkResponse = z.object({
+  results: z.array(
+    z.object({
+      key: z.string(),
+      ok: z.boolean(),
+      problem: problemSchema.optional(),
+    }),
+  ),
+});
