@@ -213,4 +213,98 @@ describe('after-school enrolment end to end (engine, workers, inbox, real databa
     // and a new application for the term is possible again
     expect((await parent.post('/api/enrolment/applications', application(s._id))).status).toBe(201);
   }, 60_000);
+
+  it('should put a priority-group child first on the waiting list of a full session and give them the freed place (ELIG-PRIORITY)', async () => {
+    // given a school whose one session has a single place, taken
+    const small = await h.createOrgTree();
+    await h.createPlan(small, {
+      sessions: [
+        {
+          id: 'S1',
+          name: '阅读',
+          weekdays: [1, 2, 3, 4, 5],
+          dismissal: '16:30',
+          start: '16:40',
+          end: '18:30',
+          venue: '图书室',
+          personInCharge: '刘老师',
+          content: 'reading',
+          capacity: 1,
+        },
+      ],
+    });
+    const p2 = await h.createUser({
+      kind: 'parent',
+      memberships: [{ role: 'parent', scope: classScope(small) }],
+    });
+    const t2 = await h.createUser({
+      memberships: [{ role: 'classTeacher', scope: classScope(small) }],
+    });
+    const a2 = await h.createUser({
+      memberships: [{ role: 'schoolAdmin', scope: schoolScope(small) }],
+    });
+    const guardian = await signIn(h.app, { phone: p2.phone!, password: p2.password });
+    const classTeacher = await signIn(h.app, { phone: t2.phone!, password: t2.password });
+    const schoolAdmin = await signIn(h.app, { phone: a2.phone!, password: a2.password });
+    const kid = async (disabled: boolean) => {
+      const s = buildStudent(small, {
+        guardians: [{ userId: p2._id, relation: 'mother', name: '赵敏', phone: '13900000003' }],
+        priorityGroups: {
+          disabled,
+          leftBehind: false,
+          migrantWorkerChild: false,
+          financialDifficulty: false,
+        },
+      });
+      await orgModels(h.db.connection).students.create(s);
+      return s;
+    };
+    const applyAndApprove = async (studentId: string) => {
+      const res = await guardian.post('/api/enrolment/applications', application(studentId));
+      const id = res.body.id as string;
+      const instanceKey = res.body.instanceKey as string;
+      for (const [client, elementId] of [
+        [classTeacher, 'ClassReview'],
+        [schoolAdmin, 'SchoolApproval'],
+      ] as const) {
+        const task = await eventually(async () => {
+          const list = await client.agent.get('/api/tasks?view=groups&size=100');
+          return (
+            list.body.items as { key: string; elementId: string; processInstanceKey: string }[]
+          ).find((t) => t.elementId === elementId && t.processInstanceKey === instanceKey);
+        });
+        await client.post(`/api/tasks/${task.key}/complete`, {
+          variables: { decision: 'approve' },
+        });
+      }
+      return id;
+    };
+    const readAs = async (id: string, status: string) =>
+      eventually(
+        async () => {
+          const res = await guardian.agent.get(`/api/enrolment/applications/${id}`);
+          return res.body.status === status
+            ? (res.body as { placement?: { rank?: number } })
+            : undefined;
+        },
+        30_000,
+        `${id} ${status}`,
+      );
+    const first = await applyAndApprove((await kid(false))._id);
+    await readAs(first, 'enrolled');
+    const ordinary = await applyAndApprove((await kid(false))._id);
+    await readAs(ordinary, 'waiting');
+
+    // when a disabled child applies after the ordinary one, and the first child withdraws
+    const disabled = await applyAndApprove((await kid(true))._id);
+    const waiting = await readAs(disabled, 'waiting');
+    await guardian.post(`/api/enrolment/applications/${first}/withdraw`);
+
+    // then the disabled child was first on the waiting list and gets the place
+    expect(waiting.placement?.rank).toBe(1);
+    await readAs(disabled, 'enrolled');
+    expect((await guardian.agent.get(`/api/enrolment/applications/${ordinary}`)).body.status).toBe(
+      'waiting',
+    );
+  }, 120_000);
 });
