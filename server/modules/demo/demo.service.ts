@@ -5,7 +5,9 @@ import type { Logger } from '../../lib/logger';
 import { ORG_COLLECTIONS, orgModels } from '../org/org.model';
 import { USER_COLLECTIONS, type UserDoc, type UserKeyDoc, userModels } from '../users/users.model';
 import { phoneKey, usernameKey } from '../users/users.service';
+import { ENROLMENT_COLLECTIONS, enrolmentModels } from '../enrolment/enrolment.model';
 import { DEMO_PASSWORD, generateDemoData } from './demo.data';
+import { demoPlans } from './demo.plans';
 
 /** How many documents of each kind the demo has, and how many a run inserted. */
 export interface SeedReport {
@@ -29,6 +31,7 @@ export async function seedDemo(db: Database): Promise<SeedReport> {
   await db.ensureCollections([
     ...Object.values(ORG_COLLECTIONS),
     ...Object.values(USER_COLLECTIONS),
+    ...Object.values(ENROLMENT_COLLECTIONS),
   ]);
   const data = generateDemoData();
   const org = orgModels(db.connection);
@@ -60,6 +63,7 @@ export async function seedDemo(db: Database): Promise<SeedReport> {
   inserted += await insertMissing(userKeys, keys);
   inserted += await insertMissing(users, userDocs);
   inserted += await insertMissing(org.students, data.students);
+  inserted += await insertMissing(enrolmentModels(db.connection).plans, demoPlans(data.schools));
   return {
     cities: data.cities.length,
     counties: data.counties.length,
