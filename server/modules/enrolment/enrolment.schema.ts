@@ -58,3 +58,85 @@ export const recordStepBody = z.strictObject({
 export type SubmitApplicationBody = z.infer<typeof submitApplicationBody>;
 export type ListApplicationsQuery = z.infer<typeof listApplicationsQuery>;
 export type RecordStepBody = z.infer<typeof recordStepBody>;
+
+/** `/api/enrolment/applications/:id…` path. */
+export const applicationParams = z.strictObject({ id });
+
+// responses //////////
+
+const citation = z.object({ rule: z.string(), clause: z.string(), message: z.string() });
+
+/** An application as the API shows it; personal fields only for those who need them. */
+export const applicationView = z.object({
+  id: z.string(),
+  studentId: z.string(),
+  studentName: z.string(),
+  schoolId: z.string(),
+  classId: z.string(),
+  term: z.string(),
+  sessionId: z.string(),
+  weekdays: z.array(z.number().int()),
+  midday: z.boolean(),
+  status: z.enum([
+    'submitted',
+    'placed',
+    'waiting',
+    'enrolled',
+    'refused',
+    'rejected',
+    'withdrawn',
+    'failed',
+  ]),
+  instanceKey: z.string().optional(),
+  currentSteps: z.array(z.object({ id: z.string(), name: z.string().optional() })).optional(),
+  placement: z
+    .object({ status: z.enum(['placed', 'waiting']), rank: z.number().int().optional() })
+    .optional(),
+  fee: z
+    .object({
+      monthlyFen: z.number().int(),
+      free: z.boolean(),
+      middayFen: z.number().int(),
+      citations: z.string(),
+    })
+    .optional(),
+  refusal: z.array(citation).optional(),
+  pickup: z.object({ name: z.string(), relation: z.string(), phone: z.string() }).optional(),
+  insurance: z
+    .object({ insurer: z.string(), policyNo: z.string(), validUntil: z.string() })
+    .optional(),
+  submittedAt: z.string(),
+  timeline: z
+    .array(
+      z.object({
+        step: z.string(),
+        status: z.string().optional(),
+        at: z.string(),
+        by: z.string(),
+        data: z.unknown().optional(),
+      }),
+    )
+    .optional(),
+});
+
+/** `GET /api/enrolment/applications`. */
+export const applicationList = z.object({
+  items: z.array(applicationView),
+  total: z.number().int(),
+});
+
+/** The facts a job worker checks one application against (application, student, plan, session). */
+export const applicationFacts = z.looseObject({
+  application: z.looseObject({ id: z.string(), status: z.string() }),
+  student: z.looseObject({ id: z.string(), schoolId: z.string() }),
+  plan: z.looseObject({ id: z.string() }),
+  session: z.looseObject({ id: z.string() }),
+  otherApplications: z.array(z.object({ termId: z.string(), state: z.string() })),
+});
+
+/** The outcome of arranging a place (统筹安排). */
+export const arrangeResponse = z.object({
+  status: z.enum(['placed', 'waiting']),
+  rank: z.number().int().optional(),
+  rules: z.array(citation),
+});

@@ -22,3 +22,28 @@ export const listNotificationsQuery = z.strictObject({
 
 export type SendNotificationBody = z.infer<typeof sendNotificationBody>;
 export type ListNotificationsQuery = z.infer<typeof listNotificationsQuery>;
+
+// responses //////////
+
+/** `GET /api/notifications`: the caller's notifications, newest first. */
+export const notificationList = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      template: z.string(),
+      title: z.string(),
+      body: z.string(),
+      data: z.unknown().optional(),
+      at: z.string(),
+      read: z.boolean(),
+    }),
+  ),
+  total: z.number().int(),
+  unread: z.number().int(),
+});
+
+/** `POST /api/notifications`: how many recipients were new. */
+export const sendNotificationResponse = z.object({
+  delivered: z.number().int(),
+  duplicates: z.number().int(),
+});
