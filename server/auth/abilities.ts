@@ -102,6 +102,8 @@ function conditionsOf(grant: Grant, p: Pick<Principal, 'userId' | 'memberships'>
   if (grant.reach === 'self') return [{ _id: p.userId }];
   const held = p.memberships.filter((m) => m.role === grant.role);
   if (grant.reach === 'guardian') return held.length ? [{ 'guardians.userId': p.userId }] : [];
+  if (grant.reach === 'place') return dedupe(held.map((m) => placeCondition(m.scope)));
+  if (grant.reach === 'lineage') return dedupe(held.flatMap((m) => lineageConditions(m.scope)));
   return dedupe(held.map((m) => scopeCondition(grant.subject, m.scope)));
 }
 
@@ -113,6 +115,27 @@ function scopeCondition(subjectName: SubjectName, scope: MembershipScope): Mongo
   if (subjectName === 'Class' && level === 'class') return { _id: scope.classId! };
   const key = ID_OF_LEVEL[level];
   return { [key]: scope[key]! };
+}
+
+/** The catalog documents of exactly the membership's place (a class counts as its school). */
+function placeCondition(scope: MembershipScope): MongoQuery {
+  const level = scopeLevel(scope);
+  if (level === 'school' || level === 'class')
+    return { schoolId: scope.schoolId!, level: 'school' };
+  if (level === 'county') return { countyId: scope.countyId!, level: 'county' };
+  return { level: 'city' };
+}
+
+/** The catalog documents of the membership's place, the places below it and those above it. */
+function lineageConditions(scope: MembershipScope): MongoQuery[] {
+  const level = scopeLevel(scope);
+  if (level === 'city') return [{ level: 'city' }, { cityId: scope.cityId }];
+  if (level === 'county') return [{ level: 'city' }, { countyId: scope.countyId! }];
+  return [
+    { level: 'city' },
+    { countyId: scope.countyId!, level: 'county' },
+    { schoolId: scope.schoolId! },
+  ];
 }
 
 function dedupe(conditions: MongoQuery[]): MongoQuery[] {

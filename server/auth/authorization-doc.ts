@@ -15,6 +15,13 @@ import {
 export const TABLE_BEGIN = '<!-- authorization-table:begin (generated; do not edit) -->';
 export const TABLE_END = '<!-- authorization-table:end -->';
 
+const SCOPE_TEXT =
+  'the membership’s place and the places below it: `cityId` / `countyId` / `schoolId` by level';
+const PLACE_TEXT =
+  'exactly the membership’s place: school → `schoolId` at level school, county → `countyId` at level county, city → level city';
+const LINEAGE_TEXT =
+  'the membership’s place, the places below and above it: city → level city or `cityId`; county → level city or `countyId`; school → level city, `countyId` at level county, or `schoolId`';
+
 const REACH_TEXT: Record<Grant['reach'], Record<string, string>> = {
   scope: {
     School:
@@ -24,9 +31,21 @@ const REACH_TEXT: Record<Grant['reach'], Record<string, string>> = {
     Student: 'the membership’s place: `cityId` / `countyId` / `schoolId` / `classId` by level',
     Instance:
       'the membership’s place: `cityId` / `countyId` / `schoolId` / `classId` by level (the instance’s scope variables)',
+    Process: SCOPE_TEXT,
+    Form: SCOPE_TEXT,
+    AuditEntry: SCOPE_TEXT,
   },
   guardian: { Student: '`guardians.userId` = the user (their own children)' },
   self: { User: '`_id` = the user' },
+  place: {
+    Process: PLACE_TEXT,
+    Form: PLACE_TEXT,
+  },
+  lineage: {
+    Process: LINEAGE_TEXT,
+    Form: LINEAGE_TEXT,
+    AuditEntry: LINEAGE_TEXT,
+  },
 };
 
 function fieldsText(g: Grant): string {

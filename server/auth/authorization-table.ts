@@ -18,7 +18,24 @@ export type Action = 'read' | 'create' | 'update' | 'delete';
  * `update` on it is retrying its incidents.
  */
 export type SubjectName =
-  'School' | 'Class' | 'Student' | 'User' | 'Task' | 'Application' | 'Plan' | 'Bill' | 'Instance';
+  | 'School'
+  | 'Class'
+  | 'Student'
+  | 'User'
+  | 'Task'
+  | 'Plan'
+  | 'Bill'
+  | 'Instance'
+  | CatalogSubjectName;
+
+/**
+ * The catalog's subjects (docs/catalog.md): `Process` and `Form` are the versions of a process
+ * or form at one place (the city's template, a county's or a school's variant), `create` on them
+ * is deploying a version there (and rolling back); `AuditEntry` is an entry of the audit log.
+ * Their documents carry `level` (`city`, `county`, `school`) and the ids of the place; city
+ * documents carry no `cityId` (the templates belong to the deployment, which serves one city).
+ */
+export type CatalogSubjectName = 'Process' | 'Form' | 'AuditEntry';
 
 /**
  * Which documents a grant reaches:
@@ -27,8 +44,15 @@ export type SubjectName =
  *   membership `classId` (a Class by its `_id`, a School by the class's school).
  * - `guardian`: students whose guardians include the user (`guardians.userId`).
  * - `self`: the user's own user document.
+ * - `place` (catalog subjects): the documents of exactly the membership's place: a school
+ *   membership those of its school (`schoolId`, level school), a county membership those of the
+ *   county itself (`countyId`, level county), a city membership the city's (level city).
+ * - `lineage` (catalog subjects): the place's own documents, those of every place below it, and
+ *   those of the places above it (a school sees its county's variant and the city's template,
+ *   which it derives from): city → level city or `cityId`; county → level city or `countyId`;
+ *   school → level city, `countyId` at level county, or `schoolId`.
  */
-export type Reach = 'scope' | 'guardian' | 'self';
+export type Reach = 'scope' | 'guardian' | 'self' | 'place' | 'lineage';
 
 /**
  * Which fields a grant shows: `all`, or `public` (for a Student: no ID number, guardians and
@@ -94,6 +118,10 @@ function read(role: Role, subject: SubjectName, reach: Reach = 'scope', fields: 
   return { role, action: 'read', subject, reach, fields } satisfies Grant;
 }
 
+function create(role: Role, subject: SubjectName, reach: Reach) {
+  return { role, action: 'create', subject, reach, fields: 'all' } satisfies Grant;
+}
+
 function update(role: Role, subject: SubjectName) {
   return { role, action: 'update', subject, reach: 'scope', fields: 'all' } satisfies Grant;
 }
@@ -152,4 +180,25 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   read('classTeacher', 'Instance'),
   update('schoolAdmin', 'Instance'),
   update('cityBureau', 'Instance'),
+
+  // The catalog (/api/catalog): administrators read their place, the places below and the
+  // templates above; they deploy at their own place only: a school's admin and principal the
+  // school's variants, a county bureau the county's, the city bureau the templates and any
+  // variant in its city. Others only learn which process their school runs (resolve, through
+  // `read School`).
+  ...(['cityBureau', 'countyBureau', 'schoolAdmin', 'principal'] as const).flatMap((role) => [
+    read(role, 'Process', 'lineage'),
+    read(role, 'Form', 'lineage'),
+    create(role, 'Process', 'place'),
+    create(role, 'Form', 'place'),
+  ]),
+  create('cityBureau', 'Process', 'scope'),
+  create('cityBureau', 'Form', 'scope'),
+
+  // The audit log (/api/audit): a school's admin and principal their school's entries, a county
+  // bureau its county's (and its schools'), the city bureau everything.
+  read('cityBureau', 'AuditEntry', 'lineage'),
+  read('countyBureau', 'AuditEntry'),
+  read('schoolAdmin', 'AuditEntry'),
+  read('principal', 'AuditEntry'),
 ];
