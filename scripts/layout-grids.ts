@@ -205,8 +205,9 @@ export const GRIDS: Record<string, Grid> = {
     cells: {
       RegistrationSubmitted: [0, 0],
       CheckStaffRecord: [1, 0],
-      NotifyRegistrationRefused: [2, 1],
-      RegistrationRefused: [3, 1],
+      RefusedMerge: [2, 1],
+      NotifyRegistrationRefused: [3, 1],
+      RegistrationRefused: [4, 1],
       SchoolConfirmation: [2, 0],
       Confirmed: [3, 0],
       RegisterStaff: [4, 0],

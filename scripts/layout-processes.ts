@@ -27,6 +27,8 @@ const ROW = 130;
 const ORIGIN = { x: 200, y: 260 };
 /** Space around the content of an expanded sub-process (more on top for its name). */
 const PAD = { x: 30, top: 40, bottom: 30 };
+/** Distance between the centres of boundary events on one host. */
+const BOUNDARY_SPACING = 44;
 
 async function main(): Promise<void> {
   const ids = process.argv.slice(2);
@@ -180,7 +182,7 @@ function place(container: Element, grid: Grid, boxes: Map<string, Box>): void {
   for (const [host, events] of byHost) {
     const h = boxes.get(host)!;
     events.forEach((e, i) => {
-      const cx = h.x + (h.width * (i + 1)) / (events.length + 1);
+      const cx = h.x + h.width / 2 + (i - (events.length - 1) / 2) * BOUNDARY_SPACING;
       boxes.set(e.id, {
         kind: 'boundary',
         x: cx - 18,
