@@ -1,7 +1,11 @@
 import request from 'supertest';
 import { catalogFixture, ENROLMENT } from '../fixtures/catalog';
-import { type CatalogHarness, startCatalogHarness } from '../fixtures/catalog/harness';
-import { classScope, type OrgTree, schoolScope, type SignedInClient } from '../fixtures/identity';
+import {
+  type CatalogClient,
+  type CatalogHarness,
+  startCatalogHarness,
+} from '../fixtures/catalog/harness';
+import { classScope, type OrgTree, schoolScope } from '../fixtures/identity';
 
 interface Entry {
   action: string;
@@ -16,13 +20,13 @@ describe('audit log', () => {
   let a: OrgTree;
   let a2: OrgTree;
   let other: OrgTree;
-  let city: SignedInClient;
-  let countyA: SignedInClient;
-  let adminA: SignedInClient;
-  let principalA: SignedInClient;
-  let adminA2: SignedInClient;
-  let adminOther: SignedInClient;
-  let teacherA: SignedInClient;
+  let city: CatalogClient;
+  let countyA: CatalogClient;
+  let adminA: CatalogClient;
+  let principalA: CatalogClient;
+  let adminA2: CatalogClient;
+  let adminOther: CatalogClient;
+  let teacherA: CatalogClient;
 
   beforeAll(async () => {
     h = await startCatalogHarness();
@@ -42,7 +46,7 @@ describe('audit log', () => {
     teacherA = await h.signInAs({ memberships: [{ role: 'classTeacher', scope: classScope(a) }] });
 
     const variant = catalogFixture('variants/committee-variant.bpmn');
-    const deploy = (c: SignedInClient, place: string, xml = variant) =>
+    const deploy = (c: CatalogClient, place: string, xml = variant) =>
       c.post(`/api/catalog/processes/${ENROLMENT}/${place}/versions`, { xml, comment: '审计' });
     await deploy(
       adminA,
@@ -62,7 +66,7 @@ describe('audit log', () => {
     await h.close();
   });
 
-  const entries = async (c: SignedInClient, query = '') =>
+  const entries = async (c: CatalogClient, query = '') =>
     (await c.agent.get(`/api/audit?size=100${query}`)).body.items as Entry[];
   const places = (items: Entry[]) => [...new Set(items.map((e) => e.place))].sort();
 

@@ -2,8 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { catalogFixture, ENROLMENT, enrolmentTemplate } from '../fixtures/catalog';
-import { type CatalogHarness, startCatalogHarness } from '../fixtures/catalog/harness';
-import { classScope, type OrgTree, schoolScope, type SignedInClient } from '../fixtures/identity';
+import {
+  type CatalogClient,
+  type CatalogHarness,
+  startCatalogHarness,
+} from '../fixtures/catalog/harness';
+import { classScope, type OrgTree, schoolScope } from '../fixtures/identity';
 
 const variant = () => catalogFixture('variants/committee-variant.bpmn');
 
@@ -12,12 +16,12 @@ describe('process catalog', () => {
   let a: OrgTree;
   let a2: OrgTree;
   let other: OrgTree;
-  let city: SignedInClient;
-  let countyA: SignedInClient;
-  let adminA: SignedInClient;
-  let principalA: SignedInClient;
-  let adminOther: SignedInClient;
-  let teacherA: SignedInClient;
+  let city: CatalogClient;
+  let countyA: CatalogClient;
+  let adminA: CatalogClient;
+  let principalA: CatalogClient;
+  let adminOther: CatalogClient;
+  let teacherA: CatalogClient;
 
   beforeAll(async () => {
     h = await startCatalogHarness();
@@ -416,7 +420,7 @@ describe('process catalog', () => {
 
   it('should show each administrator their place, the places below and the templates above', async () => {
     // when
-    const places = async (c: SignedInClient) =>
+    const places = async (c: CatalogClient) =>
       (
         (await c.agent.get(`/api/catalog/processes?id=${ENROLMENT}`)).body.items as {
           place: string;

@@ -1,7 +1,11 @@
 import request from 'supertest';
 import { catalogFixture, ENROLMENT } from '../fixtures/catalog';
-import { type CatalogHarness, startCatalogHarness } from '../fixtures/catalog/harness';
-import { classScope, type OrgTree, schoolScope, type SignedInClient } from '../fixtures/identity';
+import {
+  type CatalogClient,
+  type CatalogHarness,
+  startCatalogHarness,
+} from '../fixtures/catalog/harness';
+import { classScope, type OrgTree, schoolScope } from '../fixtures/identity';
 
 const REVIEW_FORM = 'catalog-class-review';
 
@@ -22,10 +26,10 @@ function buildForm(id: string, extra: Record<string, unknown>[] = []): Record<st
 describe('form catalog', () => {
   let h: CatalogHarness;
   let a: OrgTree;
-  let city: SignedInClient;
-  let adminA: SignedInClient;
-  let countyA: SignedInClient;
-  let teacherA: SignedInClient;
+  let city: CatalogClient;
+  let adminA: CatalogClient;
+  let countyA: CatalogClient;
+  let teacherA: CatalogClient;
 
   beforeAll(async () => {
     h = await startCatalogHarness();
