@@ -3,6 +3,7 @@ import path from 'node:path';
 import { BpmnModdle } from 'bpmn-moddle';
 import zeebeSchema from 'zeebe-bpmn-moddle/resources/zeebe.json';
 import type { ActivatedJob } from '../../server/engine/engine';
+import type { UserTaskDoc } from '../../server/engine/runtime/commands';
 import {
   validateSubmission,
   type FormComponent,
@@ -16,6 +17,17 @@ import { brand, eventually, type EngineHarness } from '../fixtures/engine';
  * is completed the way the inbox does it (validated against its form, only the form's fields
  * kept), a job the way a worker does it.
  */
+
+/**
+ * jest runs each test file in its own vm context, but its `structuredClone` is the outer
+ * realm's: a clone's objects have the outer `Object.prototype`, which the engine's FEEL layer
+ * (`isPlainObject` in server/engine/feel/convert.ts) does not take for a context, so an output
+ * mapping that hands on an object from the instance state (`coReviews`, `settlement`) fails
+ * with "is a FEEL unknown". A plain Node process has one realm and is not affected; the
+ * engine's state is JSON, so a JSON round trip is a faithful clone here.
+ */
+globalThis.structuredClone = ((value: unknown) =>
+  value === undefined ? undefined : JSON.parse(JSON.stringify(value))) as typeof structuredClone;
 
 export const ROOT = path.join(__dirname, '..', '..');
 export const PROCESSES_DIR = path.join(ROOT, 'processes');
@@ -154,8 +166,13 @@ export async function startWithForm(
   return instance._id;
 }
 
-/** Waits for the open user task of an element and returns its engine document. */
-export async function openTask(h: EngineHarness, instanceKey: string, elementId: string) {
+/** Waits until `count` user tasks of an element are open; returns their engine documents. */
+export async function openTasks(
+  h: EngineHarness,
+  instanceKey: string,
+  elementId: string,
+  count = 1,
+) {
   const found = await eventually(
     async () => {
       const res = await h.client.searchUserTasks(
@@ -168,29 +185,43 @@ export async function openTask(h: EngineHarness, instanceKey: string, elementId:
         },
         { consistency: { waitUpToMs: 0 } },
       );
-      return res.items?.[0];
+      const items = res.items ?? [];
+      return items.length >= count ? items : undefined;
     },
     15_000,
-    `user task ${elementId} of ${instanceKey}`,
+    `${count} user task(s) ${elementId} of ${instanceKey}`,
   );
-  return h.engine.userTask(String(found.userTaskKey));
+  return Promise.all(found.map((t) => h.engine.userTask(String(t.userTaskKey))));
+}
+
+/** Waits for the open user task of an element and returns its engine document. */
+export async function openTask(h: EngineHarness, instanceKey: string, elementId: string) {
+  return (await openTasks(h, instanceKey, elementId))[0]!;
 }
 
 /**
- * Completes the open user task of an element as a person in the inbox would: the values are
- * validated against the task's form and only the form's visible, editable fields are kept.
- * Returns the task (as it was when opened).
+ * Completes a user task as a person in the inbox would: the values are validated against the
+ * task's form and only the form's visible, editable fields are kept.
  */
+export async function completeOpenTask(
+  h: EngineHarness,
+  task: UserTaskDoc,
+  values: Record<string, unknown>,
+): Promise<void> {
+  if (!task.formId) throw new Error(`${task.elementId} has no form`);
+  const variables = JSON.parse(task.variables || '{}') as Record<string, unknown>;
+  await h.engine.completeUserTask(task._id, submit(task.formId, values, variables) as never);
+}
+
+/** Completes the open user task of an element (see {@link completeOpenTask}); returns the task. */
 export async function completeTask(
   h: EngineHarness,
   instanceKey: string,
   elementId: string,
   values: Record<string, unknown>,
-) {
+): Promise<UserTaskDoc> {
   const task = await openTask(h, instanceKey, elementId);
-  if (!task.formId) throw new Error(`${elementId} has no form`);
-  const variables = JSON.parse(task.variables || '{}') as Record<string, unknown>;
-  await h.engine.completeUserTask(task._id, submit(task.formId, values, variables) as never);
+  await completeOpenTask(h, task, values);
   return task;
 }
 
