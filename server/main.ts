@@ -14,11 +14,14 @@ import { ServiceAccounts } from './engine/api/accounts';
 import { createV2Router } from './engine/api/v2.router';
 import { Engine } from './engine/engine';
 import { createLogger, type Logger } from './lib/logger';
+import { createAudit } from './modules/audit';
 import { createAuth, sessionSecret } from './modules/auth';
+import { createCatalog, loadCityTemplates, type TemplateDirs } from './modules/catalog';
 import { seedDemoIfEmpty } from './modules/demo/demo.service';
 import { createMonitor } from './modules/monitor';
 import { createOrg } from './modules/org';
 import { createEnrolment } from './modules/enrolment';
+import { createForms } from './modules/forms';
 import { enrolmentEnginePort } from './modules/enrolment/engine-port';
 import { createNotifications } from './modules/notifications';
 import { orgModels } from './modules/org/org.model';
@@ -26,6 +29,12 @@ import { createTasks } from './modules/tasks';
 import { ensureInProcessWorkerAccount } from './modules/users/worker-account';
 import { startAllWorkers } from '../workers/start';
 import type { RunningWorkers } from '../workers/runtime';
+
+/** The city's templates shipped with the product: `processes/` and `forms/` (DESIGN.md). */
+export const TEMPLATE_DIRS: TemplateDirs = {
+  processes: path.resolve(__dirname, '..', 'processes'),
+  forms: path.resolve(__dirname, '..', 'forms'),
+};
 
 /** A running server: its address and how to stop it. */
 export interface RunningServer {
@@ -47,6 +56,7 @@ export interface RunningServer {
 export async function startServer(
   config: Config,
   logger: Logger = createLogger(config.LOG_LEVEL),
+  options: { templateDirs?: TemplateDirs } = {},
 ): Promise<RunningServer> {
   let embedded: EmbeddedDatabase | undefined;
   let uri = config.MONGODB_URI;
@@ -82,9 +92,23 @@ export async function startServer(
   const org = await createOrg({ db, requireSession: auth.requireSession });
   const tasks = await createTasks({ db, engine, requireSession: auth.requireSession });
   const monitor = createMonitor({ db, engine, requireSession: auth.requireSession });
+  const audit = await createAudit({ db, requireSession: auth.requireSession });
+  const catalog = await createCatalog({
+    db,
+    engine,
+    audit: audit.log,
+    logger,
+    requireSession: auth.requireSession,
+  });
+  const forms = createForms({ core: catalog.core, logger, requireSession: auth.requireSession });
+  await loadCityTemplates(options.templateDirs ?? TEMPLATE_DIRS, catalog, forms.service, logger);
   const enrolment = await createEnrolment({
     db,
-    engine: enrolmentEnginePort(engine),
+    engine: enrolmentEnginePort(
+      engine,
+      async (id, schoolId) =>
+        (await catalog.service.resolveForSchool(id, schoolId)).processDefinitionKey,
+    ),
     requireSession: auth.requireSession,
   });
   const notifications = await createNotifications({ db, requireSession: auth.requireSession });
@@ -97,6 +121,9 @@ export async function startServer(
       { path: '/api/org', router: org.router },
       { path: '/api/tasks', router: tasks.router },
       { path: '/api/monitor', router: monitor.router },
+      { path: '/api/catalog/processes', router: catalog.router },
+      { path: '/api/catalog/forms', router: forms.router },
+      { path: '/api/audit', router: audit.router },
       { path: '/api/enrolment', router: enrolment.router },
       { path: '/api/notifications', router: notifications.router },
       {

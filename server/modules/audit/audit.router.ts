@@ -1,8 +1,8 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { abilityFor } from '../../auth/abilities';
-import { parseInput } from '../../http/validate';
+import { declareRoutes } from '../../http/route-registry';
 import { currentPrincipal } from '../auth';
-import { listAuditQuery } from './audit.schema';
+import { auditPage, listAuditQuery } from './audit.schema';
 import type { AuditLog } from './audit.service';
 
 /**
@@ -12,12 +12,20 @@ import type { AuditLog } from './audit.service';
 export function createAuditRouter(log: AuditLog, requireSession: RequestHandler): Router {
   const r = express.Router();
   r.use(requireSession);
+  const api = declareRoutes(r, { tag: 'audit' });
 
-  r.get('/', async (req, res) => {
-    res.json(
-      await log.list(abilityFor(currentPrincipal(res)), parseInput(listAuditQuery, req.query)),
-    );
-  });
+  api.get(
+    '/',
+    {
+      summary:
+        'Administrative actions the caller may see (deploys, rollbacks, form and role changes), newest first',
+      query: listAuditQuery,
+      responses: { 200: { description: 'One page of entries', schema: auditPage } },
+    },
+    async ({ query }, _req, res) => {
+      res.json(await log.list(abilityFor(currentPrincipal(res)), query));
+    },
+  );
 
   return r;
 }

@@ -61,6 +61,7 @@ export async function loadCityTemplates(
   forms: { loadTemplates(dir: string): Promise<LoadReport> },
   logger: Logger,
 ): Promise<{ processes: LoadReport; forms: LoadReport }> {
+  const started = Date.now();
   const formReport = await forms.loadTemplates(dirs.forms);
   const processReport = await catalog.service.loadTemplates(dirs.processes);
   await catalog.core.syncBelow(CITY);
@@ -69,6 +70,7 @@ export async function loadCityTemplates(
       processes: { loaded: processReport.loaded, unchanged: processReport.unchanged.length },
       forms: { loaded: formReport.loaded, unchanged: formReport.unchanged.length },
       failed: [...formReport.failed, ...processReport.failed],
+      ms: Date.now() - started,
     },
     'city templates loaded',
   );

@@ -1,14 +1,21 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { abilityFor } from '../../auth/abilities';
-import { parseInput } from '../../http/validate';
+import { declareRoutes } from '../../http/route-registry';
 import { currentPrincipal } from '../auth';
+import { versionList } from '../catalog/catalog.schema';
 import {
   deployFormBody,
+  formDeployResponse,
   formDiffQuery,
+  formDiffResponse,
+  formHeadList,
   formPlaceParams,
+  formResolution,
   formResolveParams,
   formResolveQuery,
   formRollbackBody,
+  formValidation,
+  formVersionDetail,
   formVersionParams,
   listFormsQuery,
   validateFormBody,
@@ -23,52 +30,136 @@ import type { FormsService } from './forms.service';
 export function createFormsRouter(service: FormsService, requireSession: RequestHandler): Router {
   const r = express.Router();
   r.use(requireSession);
+  const api = declareRoutes(r, { tag: 'forms' });
 
-  r.get('/', async (req, res) => {
-    const q = parseInput(listFormsQuery, req.query);
-    res.json(await service.list(abilityFor(currentPrincipal(res)), q));
-  });
+  api.get(
+    '/',
+    {
+      summary: 'The current version of every form at every place the caller may read',
+      query: listFormsQuery,
+      responses: { 200: { description: 'One item per form and place', schema: formHeadList } },
+    },
+    async ({ query }, _req, res) => {
+      res.json(await service.list(abilityFor(currentPrincipal(res)), query));
+    },
+  );
 
-  r.get('/:id/resolve', async (req, res) => {
-    const { id } = parseInput(formResolveParams, req.params);
-    const { schoolId } = parseInput(formResolveQuery, req.query);
-    res.json(await service.resolveFor(abilityFor(currentPrincipal(res)), id, schoolId));
-  });
+  api.get(
+    '/:id/resolve',
+    {
+      summary: "Which version of a form applies at a school: its own, its county's or the city's",
+      params: formResolveParams,
+      query: formResolveQuery,
+      responses: { 200: { description: 'The form version', schema: formResolution } },
+      errors: [404],
+    },
+    async ({ params, query }, _req, res) => {
+      res.json(await service.resolveFor(abilityFor(currentPrincipal(res)), params.id, query.schoolId));
+    },
+  );
 
-  r.get('/:id/:place/versions', async (req, res) => {
-    const { id, place } = parseInput(formPlaceParams, req.params);
-    res.json(await service.versions(abilityFor(currentPrincipal(res)), place, id));
-  });
+  api.get(
+    '/:id/:place/versions',
+    {
+      summary: 'The versions of a form at a place, newest first',
+      params: formPlaceParams,
+      responses: { 200: { description: 'Versions', schema: versionList } },
+      errors: [404],
+    },
+    async ({ params }, _req, res) => {
+      res.json(await service.versions(abilityFor(currentPrincipal(res)), params.place, params.id));
+    },
+  );
 
-  r.post('/:id/:place/versions', async (req, res) => {
-    const { id, place } = parseInput(formPlaceParams, req.params);
-    const body = parseInput(deployFormBody, req.body);
-    const result = await service.deploy(currentPrincipal(res), place, id, body);
-    res.status(result.changed ? 201 : 200).json(result);
-  });
+  api.post(
+    '/:id/:place/versions',
+    {
+      summary: 'Create or edit a form at a place: saved and deployed as a new version',
+      params: formPlaceParams,
+      body: deployFormBody,
+      responses: {
+        201: { description: 'Saved as a new version', schema: formDeployResponse },
+        200: { description: 'Unchanged: the schema is the current version', schema: formDeployResponse },
+      },
+      errors: [403, 404, 409],
+    },
+    async ({ params, body }, _req, res) => {
+      const result = await service.deploy(currentPrincipal(res), params.place, params.id, body);
+      res.status(result.changed ? 201 : 200).json(result);
+    },
+  );
 
-  r.get('/:id/:place/versions/:version', async (req, res) => {
-    const { id, place, version } = parseInput(formVersionParams, req.params);
-    res.json(await service.version(abilityFor(currentPrincipal(res)), place, id, version));
-  });
+  api.get(
+    '/:id/:place/versions/:version',
+    {
+      summary: 'One version with its form-js schema',
+      params: formVersionParams,
+      responses: { 200: { description: 'The version', schema: formVersionDetail } },
+      errors: [404],
+    },
+    async ({ params }, _req, res) => {
+      res.json(
+        await service.version(
+          abilityFor(currentPrincipal(res)),
+          params.place,
+          params.id,
+          params.version,
+        ),
+      );
+    },
+  );
 
-  r.post('/:id/:place/validate', async (req, res) => {
-    const { id, place } = parseInput(formPlaceParams, req.params);
-    const { schema } = parseInput(validateFormBody, req.body);
-    res.json(await service.validate(abilityFor(currentPrincipal(res)), place, id, schema));
-  });
+  api.post(
+    '/:id/:place/validate',
+    {
+      summary: 'Check a form-js schema as a save would, without saving it',
+      params: formPlaceParams,
+      body: validateFormBody,
+      responses: { 200: { description: 'The problems, by JSON path', schema: formValidation } },
+      errors: [404],
+    },
+    async ({ params, body }, _req, res) => {
+      res.json(
+        await service.validate(abilityFor(currentPrincipal(res)), params.place, params.id, body.schema),
+      );
+    },
+  );
 
-  r.post('/:id/:place/rollback', async (req, res) => {
-    const { id, place } = parseInput(formPlaceParams, req.params);
-    const body = parseInput(formRollbackBody, req.body);
-    res.status(201).json(await service.rollback(currentPrincipal(res), place, id, body));
-  });
+  api.post(
+    '/:id/:place/rollback',
+    {
+      summary: 'Roll back: save an older version again as the newest',
+      params: formPlaceParams,
+      body: formRollbackBody,
+      responses: { 201: { description: 'Saved as a new version', schema: formDeployResponse } },
+      errors: [403, 404, 409],
+    },
+    async ({ params, body }, _req, res) => {
+      res.status(201).json(await service.rollback(currentPrincipal(res), params.place, params.id, body));
+    },
+  );
 
-  r.get('/:id/:place/diff', async (req, res) => {
-    const { id, place } = parseInput(formPlaceParams, req.params);
-    const { from, to } = parseInput(formDiffQuery, req.query);
-    res.json(await service.diff(abilityFor(currentPrincipal(res)), place, id, from, to));
-  });
+  api.get(
+    '/:id/:place/diff',
+    {
+      summary: 'Component-level and text diff of two versions (`3`, or `city@3` at another place)',
+      params: formPlaceParams,
+      query: formDiffQuery,
+      responses: { 200: { description: 'The diff', schema: formDiffResponse } },
+      errors: [404],
+    },
+    async ({ params, query }, _req, res) => {
+      res.json(
+        await service.diff(
+          abilityFor(currentPrincipal(res)),
+          params.place,
+          params.id,
+          query.from,
+          query.to,
+        ),
+      );
+    },
+  );
 
   return r;
 }
