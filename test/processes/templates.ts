@@ -225,14 +225,18 @@ export async function completeTask(
   return task;
 }
 
+/** Which of an instance's jobs a helper takes (by default the first that comes). */
+export type JobMatch = (job: ActivatedJob) => boolean;
+
 /**
- * Activates the job of `type` of one instance, as a worker would. Jobs of the same type of
- * other instances that come along are handed back at once (failed with their retries kept).
+ * Activates the job of `type` of one instance (and matching `match`), as a worker would. Jobs
+ * that come along and are not wanted are handed back at once (failed with their retries kept).
  */
 export async function takeJob(
   h: EngineHarness,
   instanceKey: string,
   type: string,
+  match: JobMatch = () => true,
 ): Promise<ActivatedJob> {
   return eventually(
     async () => {
@@ -245,7 +249,7 @@ export async function takeJob(
       });
       let mine: ActivatedJob | undefined;
       for (const job of jobs) {
-        if (!mine && job.processInstanceKey === instanceKey) mine = job;
+        if (!mine && job.processInstanceKey === instanceKey && match(job)) mine = job;
         else await h.engine.failJob(job.jobKey, { retries: job.retries, retryBackOffMs: 0 });
       }
       return mine;
@@ -261,8 +265,9 @@ export async function completeJob(
   instanceKey: string,
   type: string,
   variables: Record<string, unknown> = {},
+  match?: JobMatch,
 ): Promise<ActivatedJob> {
-  const job = await takeJob(h, instanceKey, type);
+  const job = await takeJob(h, instanceKey, type, match);
   await h.engine.completeJob(job.jobKey, variables as never);
   return job;
 }
@@ -274,8 +279,14 @@ export async function refuseJob(
   type: string,
   errorCode: string,
   variables: Record<string, unknown>,
+  match?: JobMatch,
 ): Promise<ActivatedJob> {
-  const job = await takeJob(h, instanceKey, type);
+  const job = await takeJob(h, instanceKey, type, match);
   await h.engine.throwJobError(job.jobKey, { errorCode, variables: variables as never });
   return job;
+}
+
+/** Matches the jobs of one school (inside a per-school sub-process). */
+export function ofSchool(schoolId: string): JobMatch {
+  return (job) => job.variables.schoolId === schoolId;
 }
