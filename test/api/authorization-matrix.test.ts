@@ -1,6 +1,10 @@
 import request from 'supertest';
 import { Engine } from '../../server/engine/engine';
 import { createMonitor } from '../../server/modules/monitor';
+import { createAudit } from '../../server/modules/audit';
+import { type Catalog, createCatalog, loadCityTemplates } from '../../server/modules/catalog';
+import { createForms } from '../../server/modules/forms';
+import type { Principal } from '../../server/auth/principal';
 import {
   AUTHORIZATION_TABLE,
   type Grant,
@@ -27,6 +31,7 @@ import {
   startIdentityHarness,
 } from '../fixtures/identity';
 import { deployMonitorProcess, failCheck, MONITOR_PROCESS } from '../fixtures/monitor';
+import { CATALOG_FIXTURE_DIRS, catalogFixture, ENROLMENT } from '../fixtures/catalog';
 
 /**
  * Every role × every endpoint × own tenant / other tenant, with the expected answer computed
@@ -49,6 +54,9 @@ describe('authorization matrix', () => {
   let engine: Engine;
   let ownInstances: Row[];
   let otherInstance: Row;
+  let catalog: Catalog;
+  let ownVariants: Row[];
+  let otherVariant: Row;
   const clients = new Map<Role, { client: SignedInClient; userId: string; m: Membership }>();
 
   beforeAll(async () => {
@@ -57,7 +65,26 @@ describe('authorization matrix', () => {
       await engine.start();
       await deployMonitorProcess(engine);
       const monitor = createMonitor({ db, engine, requireSession: auth.requireSession });
-      return [{ path: '/api/monitor', router: monitor.router }];
+      const audit = await createAudit({ db, requireSession: auth.requireSession });
+      catalog = await createCatalog({
+        db,
+        engine,
+        audit: audit.log,
+        logger,
+        requireSession: auth.requireSession,
+      });
+      const forms = createForms({
+        core: catalog.core,
+        logger,
+        requireSession: auth.requireSession,
+      });
+      await loadCityTemplates(CATALOG_FIXTURE_DIRS, catalog, forms.service, logger);
+      return [
+        { path: '/api/monitor', router: monitor.router },
+        { path: '/api/catalog/processes', router: catalog.router },
+        { path: '/api/catalog/forms', router: forms.router },
+        { path: '/api/audit', router: audit.router },
+      ];
     });
     const stamp = Date.now().toString(36);
     a = await h.createOrgTree({ cityId: `city-a-${stamp}` });
@@ -119,7 +146,34 @@ describe('authorization matrix', () => {
       await startInstance(classScope({ ...a, class: classA2 })),
     ];
     otherInstance = await startInstance(classScope(b));
+    ownVariants = [
+      { _id: 'city', level: 'city' },
+      await deployVariant(a, `county.${a.county._id}`),
+      await deployVariant(a, `school.${a.school._id}`),
+    ];
+    otherVariant = await deployVariant(b, `school.${b.school._id}`);
   });
+
+  /** Deploys the variant fixture at a place of a tree as its city's bureau; returns its row. */
+  async function deployVariant(tree: OrgTree, place: string): Promise<Row> {
+    const bureau: Principal = {
+      userId: `bureau-${tree.cityId}`,
+      kind: 'staff',
+      displayName: '市教育局',
+      memberships: [{ role: 'cityBureau', scope: { cityId: tree.cityId } }],
+      roles: ['cityBureau'],
+      groups: [],
+    };
+    await catalog.service.deploy(bureau, place, ENROLMENT, { xml: variantXml(), comment: '' });
+    const level = place.startsWith('school.') ? 'school' : 'county';
+    return {
+      _id: place,
+      level,
+      cityId: tree.cityId,
+      countyId: tree.county._id,
+      ...(level === 'school' ? { schoolId: tree.school._id } : {}),
+    };
+  }
 
   afterAll(async () => {
     await engine.stop();
@@ -153,6 +207,11 @@ describe('authorization matrix', () => {
       `/api/monitor/instances/${ownInstances[0]!._id}`,
       `/api/monitor/instances/${ownInstances[0]!._id}/timeline`,
       `/api/monitor/instances/${ownInstances[0]!._id}/incidents`,
+      '/api/catalog/processes',
+      `/api/catalog/processes/${ENROLMENT}/resolve?schoolId=${a.school._id}`,
+      `/api/catalog/processes/${ENROLMENT}/city/versions`,
+      '/api/catalog/forms',
+      '/api/audit',
     ]) {
       const res = await request(h.app).get(path);
       expect({ path, status: res.status }).toEqual({ path, status: 401 });
@@ -335,6 +394,78 @@ describe('authorization matrix', () => {
       expect(res.status).toBe(404);
       expect((await engine.collections.incidents.findOne({ _id: key }))?.state).toBe('ACTIVE');
     });
+
+    it('should list exactly the process versions the table grants (own tenant)', async () => {
+      const res = await who().client.agent.get(`/api/catalog/processes?id=${ENROLMENT}`);
+      expect(res.status).toBe(200);
+      expect(placesOf(res.body.items)).toEqual(expectedIds('Process', ownVariants).sort());
+      for (const v of ownVariants) {
+        const versions = await who().client.agent.get(
+          `/api/catalog/processes/${ENROLMENT}/${v._id}/versions`,
+        );
+        const expected = isVisible(role, who(), 'Process', v) ? 200 : 404;
+        expect({ place: v._id, status: versions.status }).toEqual({
+          place: v._id,
+          status: expected,
+        });
+      }
+    });
+
+    it('should list no process version of another tenant (other tenant)', async () => {
+      const all = await who().client.agent.get('/api/catalog/processes');
+      const versions = await who().client.agent.get(
+        `/api/catalog/processes/${ENROLMENT}/${otherVariant._id}/versions`,
+      );
+      expect(all.status).toBe(200);
+      expect(placesOf(all.body.items)).not.toContain(otherVariant._id);
+      expect(versions.status).toBe(404);
+    });
+
+    it('should deploy a variant only where the table grants create (own tenant)', async () => {
+      for (const v of ownVariants.filter((x) => x.level !== 'city')) {
+        const res = await who().client.post(
+          `/api/catalog/processes/${ENROLMENT}/${v._id}/versions`,
+          { xml: variantXml() },
+        );
+        const expected = mayCreate(role, who(), 'Process', v)
+          ? 'deployed'
+          : isVisible(role, who(), 'Process', v)
+            ? 403
+            : 404;
+        const got = res.status === 200 || res.status === 201 ? 'deployed' : res.status;
+        expect({ place: v._id, status: got }).toEqual({ place: v._id, status: expected });
+      }
+    });
+
+    it('should answer 404 to deploying in another tenant (other tenant)', async () => {
+      const res = await who().client.post(
+        `/api/catalog/processes/${ENROLMENT}/${otherVariant._id}/versions`,
+        { xml: variantXml() },
+      );
+      expect(res.status).toBe(404);
+    });
+
+    it('should resolve the process of a school it may see, or 404 (own and other tenant)', async () => {
+      const own = await who().client.agent.get(
+        `/api/catalog/processes/${ENROLMENT}/resolve?schoolId=${a.school._id}`,
+      );
+      const other = await who().client.agent.get(
+        `/api/catalog/processes/${ENROLMENT}/resolve?schoolId=${b.school._id}`,
+      );
+      const sees = isVisible(role, who(), 'School', a.school as unknown as Row);
+      expect(own.status).toBe(sees ? 200 : 404);
+      if (sees) expect(own.body.place).toBe(`school.${a.school._id}`);
+      expect(other.status).toBe(404);
+    });
+
+    it('should list exactly the audit entries the table grants, none of another tenant', async () => {
+      const res = await who().client.agent.get('/api/audit?size=100');
+      expect(res.status).toBe(200);
+      expect([...new Set(placesOf(res.body.items))].sort()).toEqual(
+        expectedIds('AuditEntry', ownVariants).sort(),
+      );
+      expect(placesOf(res.body.items)).not.toContain(otherVariant._id);
+    });
   });
 });
 
@@ -349,6 +480,24 @@ function isExtra(key: string): boolean {
 
 function ids(items: { id: string }[]): string[] {
   return items.map((i) => i.id).sort();
+}
+
+function placesOf(items: { place: string }[]): string[] {
+  return items.map((i) => i.place).sort();
+}
+
+/** The fixture variant of the catalog's enrolment template (adds a committee step). */
+function variantXml(): string {
+  return catalogFixture('variants/committee-variant.bpmn');
+}
+
+function mayCreate(
+  role: Role,
+  who: { userId: string; m: Membership },
+  subject: SubjectName,
+  row: Row,
+): boolean {
+  return grantsOf(role, subject, 'create').some((g) => reaches(g, who, row));
 }
 
 function keysOf(items: { key: string }[]): string[] {
@@ -376,6 +525,18 @@ function reaches(g: Grant, who: { userId: string; m: Membership }, row: Row): bo
   if (g.reach === 'self') return row._id === who.userId;
   const s = who.m.scope;
   const level = scopeLevel(s);
+  // catalog documents: `level` and the ids of their place (city documents have none)
+  if (g.reach === 'place') {
+    if (level === 'city') return row.level === 'city';
+    if (level === 'county') return row.level === 'county' && row.countyId === s.countyId;
+    return row.level === 'school' && row.schoolId === s.schoolId;
+  }
+  if (g.reach === 'lineage') {
+    if (row.level === 'city') return true;
+    if (level === 'city') return row.cityId === s.cityId;
+    if (level === 'county') return row.countyId === s.countyId;
+    return row.schoolId === s.schoolId || (row.level === 'county' && row.countyId === s.countyId);
+  }
   if (g.subject === 'School') {
     if (level === 'city') return row.cityId === s.cityId;
     if (level === 'county') return row.countyId === s.countyId;
