@@ -1,3 +1,5 @@
+import vm from 'node:vm';
+import { isPlainObject } from '../../server/engine/feel/convert';
 import {
   ADDED_FUNCTIONS,
   evaluate,
@@ -747,5 +749,17 @@ describe('FEEL: Camunda built-in functions added to feelin', () => {
 
     // then
     expect(value).toEqual(expected);
+  });
+});
+
+describe('objects of another realm', () => {
+  it('should treat a plain object made in another realm (vm context) as a FEEL context', () => {
+    // given an object whose Object.prototype is another realm's, as structuredClone under jest makes
+    const foreign: unknown = vm.runInNewContext('({ a: 1, b: { c: 2 } })');
+
+    // when / then
+    expect(isPlainObject(foreign)).toBe(true);
+    expect(isPlainObject(new Date())).toBe(false);
+    expect(isPlainObject([1])).toBe(false);
   });
 });

@@ -103,7 +103,13 @@ export function feelEquals(a: unknown, b: unknown): boolean {
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+  if (prototype === Object.prototype || prototype === null) return true;
+  // an object of another realm (structuredClone inside a vm context, as under jest) has that
+  // realm's Object.prototype, whose own prototype is null
+  return (
+    Object.prototype.toString.call(value) === '[object Object]' &&
+    Object.getPrototypeOf(prototype) === null
+  );
 }
 
 // helpers //////////
