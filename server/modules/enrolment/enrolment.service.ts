@@ -185,6 +185,10 @@ export class EnrolmentService {
       doc.instanceKey = await this.engine.startProcess(ENROLMENT_PROCESS, doc.schoolId, {
         applicationId: doc._id,
         studentId: doc.studentId,
+        // what the review forms show (the pick-up phone stays in the application record)
+        studentName: doc.studentName,
+        weekdays: doc.weekdays,
+        sessionName: session.name,
         cityId: doc.cityId,
         countyId: doc.countyId,
         schoolId: doc.schoolId,
