@@ -139,7 +139,6 @@ export async function startServer(
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
-  logger.info({ port }, `Kehou Flow listening on http://${config.HOST}:${port}`);
 
   let workers: RunningWorkers | undefined;
   if (config.KEHOU_WORKERS === 'in-process') {
@@ -153,6 +152,8 @@ export async function startServer(
       workers = startAllWorkers({ url: `http://${host}:${port}`, ...account }, logger);
     } else logger.warn('no city in the database yet: in-process job workers not started');
   }
+  // the last line of a start: scripts and tests wait for it before signalling the process
+  logger.info({ port }, `Kehou Flow listening on http://${config.HOST}:${port}`);
 
   let stopping: Promise<void> | undefined;
   return {
