@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { eventually } from '../fixtures/engine';
 import { startDomainHarness, type DomainHarness } from '../fixtures/domain';
 import {
@@ -307,4 +309,52 @@ describe('after-school enrolment end to end (engine, workers, inbox, real databa
       'waiting',
     );
   }, 120_000);
+
+  it("should reach an application running on the school's own process version when the guardian withdraws", async () => {
+    // given a school running its own version of the enrolment process (its own engine tenant)
+    const own = await h.createOrgTree();
+    await h.createPlan(own);
+    const xml = fs.readFileSync(
+      path.join(__dirname, '..', '..', 'processes', 'after-school-enrolment.bpmn'),
+      'utf8',
+    );
+    await h.deploySchoolVariant(own.school._id, 'after-school-enrolment.bpmn', xml);
+    const p3 = await h.createUser({
+      kind: 'parent',
+      memberships: [{ role: 'parent', scope: classScope(own) }],
+    });
+    const t3 = await h.createUser({
+      memberships: [{ role: 'classTeacher', scope: classScope(own) }],
+    });
+    const guardian = await signIn(h.app, { phone: p3.phone!, password: p3.password });
+    const classTeacher = await signIn(h.app, { phone: t3.phone!, password: t3.password });
+    const s = buildStudent(own, {
+      guardians: [{ userId: p3._id, relation: 'father', name: '钱伟', phone: '13900000004' }],
+    });
+    await orgModels(h.db.connection).students.create(s);
+    const submitted = await guardian.post('/api/enrolment/applications', application(s._id));
+    const instanceKey = submitted.body.instanceKey as string;
+    await eventually(
+      async () => {
+        const list = await classTeacher.agent.get('/api/tasks?view=groups&size=100');
+        return JSON.stringify(list.body.items).includes(instanceKey) ? true : undefined;
+      },
+      30_000,
+      'class review on the variant',
+    );
+
+    // when
+    await guardian.post(`/api/enrolment/applications/${submitted.body.id as string}/withdraw`);
+
+    // then the variant's instance hears it and ends at its withdrawal end event
+    await eventually(
+      async () => {
+        const doc = await h.engine.loadInstance(instanceKey);
+        return doc?.state === 'COMPLETED' ? true : undefined;
+      },
+      30_000,
+      'variant instance completed',
+    );
+    expect((await h.engine.loadInstance(instanceKey))?.tenantId).toBe(`school.${own.school._id}`);
+  }, 60_000);
 });

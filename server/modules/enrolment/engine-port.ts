@@ -8,7 +8,7 @@ import type { EnrolmentEnginePort } from './enrolment.service';
  */
 export function enrolmentEnginePort(
   engine: Engine,
-  resolve?: (bpmnProcessId: string, schoolId: string) => Promise<string>,
+  resolve?: (bpmnProcessId: string, schoolId: string) => Promise<string | undefined>,
 ): EnrolmentEnginePort {
   return {
     async startProcess(bpmnProcessId, schoolId, variables) {
@@ -20,8 +20,9 @@ export function enrolmentEnginePort(
       });
       return doc._id;
     },
-    async publishMessage(msg) {
-      await engine.publishMessage(msg);
+    async publishMessage({ instanceKey, ...msg }) {
+      const instance = instanceKey ? await engine.loadInstance(instanceKey) : undefined;
+      await engine.publishMessage({ ...msg, ...(instance ? { tenantId: instance.tenantId } : {}) });
     },
     async currentSteps(instanceKey) {
       const doc = await engine.loadInstance(instanceKey);

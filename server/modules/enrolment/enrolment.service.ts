@@ -31,9 +31,14 @@ export const PLACE_AVAILABLE_MESSAGE = 'enrolment-place-available';
 export interface EnrolmentEnginePort {
   /** Starts a school's process (its variant, else its county's, else the city's template). */
   startProcess(bpmnProcessId: string, schoolId: string, variables: Vars): Promise<string>;
+  /**
+   * Publishes a message to the tenant of `instanceKey`'s instance (a school's or county's own
+   * process version runs in its own engine tenant, and messages reach only their tenant).
+   */
   publishMessage(msg: {
     name: string;
     correlationKey: string;
+    instanceKey?: string;
     variables?: Vars;
     timeToLiveMs?: number;
   }): Promise<void>;
@@ -271,6 +276,7 @@ export class EnrolmentService {
     await this.engine.publishMessage({
       name: WITHDRAWN_MESSAGE,
       correlationKey: doc._id,
+      instanceKey: doc.instanceKey,
       timeToLiveMs: 60_000,
     });
     await this.m.claims.deleteOne({ _id: `apply:${doc.studentId}:${doc.term}` });
@@ -478,12 +484,14 @@ export class EnrolmentService {
     }
     const waiting = await this.waitingOf(doc);
     const first = arrangePlaces(await this.placementApplicants(waiting), 0).waiting[0];
-    if (!first) return;
+    const next = waiting.find((w) => w._id === first?.applicationId);
+    if (!first || !next) return;
     // the first on the waiting list (ELIG-PRIORITY) is arranged again by its own process
     await this.event(first.applicationId, 'place-available', undefined, 'system');
     await this.engine.publishMessage({
       name: PLACE_AVAILABLE_MESSAGE,
       correlationKey: first.applicationId,
+      instanceKey: next.instanceKey,
       timeToLiveMs: 24 * 3600_000,
     });
   }
