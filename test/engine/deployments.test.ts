@@ -167,6 +167,18 @@ describe('deployments', () => {
       expect(String(res.body.detail)).toContain("'whenBig'");
     });
 
+    it('should refuse a sequence flow to an element that does not exist, naming the flow', async () => {
+      // given
+      const resources = ['dep-dangling-flow.bpmn'];
+
+      // when
+      const res = await rawDeploy(h, resources);
+
+      // then
+      expect(res.status).toBe(400);
+      expect(String(res.body.detail)).toContain("'ToNowhere'");
+    });
+
     it('should refuse two resources defining the same process id', async () => {
       // given
       const content = v1.replace(/dep-versioned/g, 'dep-twice');

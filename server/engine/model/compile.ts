@@ -186,11 +186,17 @@ class Compiler {
 
   element(el: ModdleElement, scope: string, proc: CProcess): void {
     if (el.$type === 'bpmn:SequenceFlow') {
+      const source = (el.sourceRef as ModdleElement | undefined)?.id;
+      const target = (el.targetRef as ModdleElement | undefined)?.id;
+      if (!source || !target) {
+        this.problem(el.id ?? '?', 'a sequence flow must connect two existing elements');
+        return;
+      }
       const cond = body(el.conditionExpression);
       const flow: CFlow = {
         id: el.id!,
-        source: (el.sourceRef as ModdleElement).id!,
-        target: (el.targetRef as ModdleElement).id!,
+        source,
+        target,
         condition: cond ? feel(cond) : undefined,
       };
       proc.flows[flow.id] = flow;
