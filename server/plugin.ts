@@ -47,8 +47,14 @@ export function createPlugin(deps: PluginDeps): Router {
         }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      customLogLevel: (req, res, err) =>
+        err || res.statusCode >= 500
+          ? 'error'
+          : res.statusCode >= 400
+            ? 'warn'
+            : isRoutine(req.url)
+              ? 'debug'
+              : 'info',
     }),
   );
   router.use(express.json({ limit: deps.bodyLimit ?? '1mb' }));
@@ -78,4 +84,12 @@ export function createPlugin(deps: PluginDeps): Router {
   router.use(notFoundHandler);
   router.use(problemHandler(deps.logger));
   return router;
+}
+
+/**
+ * Requests that succeed many times a minute by design (job workers' long polls, probes): at
+ * debug level, so the info log shows what people and integrations did.
+ */
+function isRoutine(url: string | undefined): boolean {
+  return url === '/v2/jobs/activation' || url === '/health' || url === '/ready';
 }
