@@ -357,4 +357,24 @@ describe('after-school enrolment end to end (engine, workers, inbox, real databa
     );
     expect((await h.engine.loadInstance(instanceKey))?.tenantId).toBe(`school.${own.school._id}`);
   }, 60_000);
+
+  it("should let a class teacher approve several applications' class reviews in one bulk action", async () => {
+    // given two applications waiting for class review
+    const ids: string[] = [];
+    const keys: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const s = await child();
+      const res = await parent.post('/api/enrolment/applications', application(s._id));
+      ids.push(res.body.id as string);
+      keys.push((await taskOf(teacher, res.body.id as string, 'ClassReview')).key);
+    }
+
+    // when
+    const bulk = await teacher.post('/api/tasks/bulk', { keys, decision: 'approve', reason: '' });
+
+    // then each review is completed through its form and the school approval follows
+    expect(bulk.status).toBe(200);
+    expect(bulk.body.results.map((r: { ok: boolean }) => r.ok)).toEqual([true, true]);
+    for (const id of ids) await taskOf(admin, id, 'SchoolApproval');
+  }, 60_000);
 });

@@ -235,13 +235,20 @@ export class TaskService {
   }
 
   /**
-   * A class teacher's decision on many tasks: each key is completed with
-   * `{ approved, reviewComment }` on its own, and refusals are reported per key.
+   * A class teacher's decision on many tasks: each key is completed on its own, and refusals
+   * are reported per key. The decision is offered in both review-form conventions, the
+   * templates' `{ decision, reason }` and the older `{ approved, reviewComment }`; each task's
+   * form keeps only its own fields.
    */
   async bulk(p: Principal, body: BulkBody): Promise<BulkOutcome[]> {
     if (!p.roles.includes('classTeacher'))
       throw new UserError(403, 'FORBIDDEN', 'error.forbidden', t('task.bulk_role'));
-    const variables = { approved: body.decision === 'approve', reviewComment: body.reason };
+    const variables = {
+      decision: body.decision,
+      ...(body.reason ? { reason: body.reason } : {}),
+      approved: body.decision === 'approve',
+      reviewComment: body.reason,
+    };
     const outcomes: BulkOutcome[] = [];
     for (const key of [...new Set(body.keys)]) {
       try {
