@@ -12,6 +12,7 @@ import {
 import { DatabaseSetupError, startFerretdb, type EmbeddedDatabase } from './db/ferretdb';
 import { ServiceAccounts } from './engine/api/accounts';
 import { createV2Router } from './engine/api/v2.router';
+import { createWebRouter } from './http/static';
 import { Engine } from './engine/engine';
 import { createLogger, type Logger } from './lib/logger';
 import { createAudit } from './modules/audit';
@@ -130,6 +131,8 @@ export async function startServer(
         path: '/v2',
         router: createV2Router({ engine, accounts, sessionPrincipal: auth.v2SessionPrincipal }),
       },
+      // the browser app (web/dist) at `/`, last so that it never shadows an API route
+      { path: '/', router: createWebRouter() },
     ],
   });
   const server = http.createServer(app);
