@@ -37,6 +37,9 @@ import {
 } from './store/collections';
 import { DeploymentRejected, EngineError } from './errors';
 
+/** Sees a commit's effects before they are written (`Engine.observeEffects`). */
+export type EffectObserver = (effects: readonly Effect[]) => Promise<void>;
+
 /** The default tenant, as Camunda names it. */
 export const DEFAULT_TENANT = '<default>';
 
@@ -140,6 +143,7 @@ export class Engine {
   private stopped = false;
   private timerRun?: Promise<void>;
   private readonly scopeVariables: readonly string[];
+  private readonly effectObservers: EffectObserver[] = [];
 
   constructor(
     private readonly db: Database,
@@ -803,8 +807,18 @@ export class Engine {
 
   // effects //////////
 
+  /**
+   * Registers an observer of the effects of every commit (jobs, user tasks, timers, …), called
+   * before they are written, also when recovery re-applies them; so it must be idempotent. A
+   * module keeps a derived index with it (the task inbox's index of open tasks by group).
+   */
+  observeEffects(observer: EffectObserver): void {
+    this.effectObservers.push(observer);
+  }
+
   /** Applies a commit's effects; each is idempotent, so re-applying after a crash is safe. */
   async applyEffects(effects: Effect[]): Promise<void> {
+    for (const observe of this.effectObservers) await observe(effects);
     for (const e of effects) {
       switch (e.op) {
         case 'put': {

@@ -2,7 +2,12 @@ import { type Connection, type Model, Schema } from 'mongoose';
 import { registerModel } from '../../db/models';
 
 /** The collections of this slice, for `Database.ensureCollections`. */
-export const TASK_COLLECTIONS = { drafts: 'task_drafts', events: 'task_events' } as const;
+export const TASK_COLLECTIONS = {
+  drafts: 'task_drafts',
+  events: 'task_events',
+  /** The inbox's lists of open tasks, by `_id` (inbox-index.ts). */
+  index: 'task_inbox_index',
+} as const;
 
 /**
  * A user's saved, not yet submitted form values for one task. `_id` is `<taskKey>|<userId>`,

@@ -8,6 +8,17 @@ import type { Vars } from '../../engine/runtime/state';
 import { ConflictError, NotFoundError, UserError } from '../../lib/errors';
 import { t } from '../../lib/i18n';
 import { type FormSchema, validateSubmission } from '../forms/form-validation';
+import {
+  assignedList,
+  candidateList,
+  completedList,
+  entryOf,
+  groupList,
+  type IndexEntry,
+  type IndexList,
+  type InboxIndex,
+  openListsOf,
+} from './inbox-index';
 import type { TaskEventDoc, TaskEventType, TaskModels } from './tasks.model';
 import type { BulkBody, ListTasksQuery } from './tasks.schema';
 
@@ -93,10 +104,113 @@ export class TaskService {
     private readonly engine: Engine,
     private readonly m: TaskModels,
     private readonly now: () => Date = () => new Date(),
+    /** The index of open tasks by list; without it, lists query the tasks (scans on FerretDB). */
+    private readonly index?: InboxIndex,
   ) {}
 
-  /** One page of a view, filtered and sorted, with the counts of all views. */
+  /**
+   * One page of a view, filtered and sorted, with the counts of all views. With the index the
+   * views come from the caller's lists (a few `_id` reads) and only the page's tasks are read;
+   * an overflowed list falls back to querying the tasks.
+   */
   async list(p: Principal, q: ListTasksQuery): Promise<TaskPage> {
+    if (!this.index) return this.listByQuery(p, q);
+    for (let attempt = 0; ; attempt++) {
+      const lists = await this.listsOf(p, this.index);
+      if (!lists) return this.listByQuery(p, q);
+      const views: Record<TaskView, IndexEntry[]> = {
+        assigned: lists.assigned.filter((e) => entryMatches(e, q)),
+        groups: lists.groups.filter((e) => entryMatches(e, q)),
+        completed: lists.completed.filter((e) => entryMatches(e, q)),
+      };
+      const rows = views[q.view].sort(entryComparator(q.sort));
+      const start = (q.page - 1) * q.size;
+      const page = rows.slice(start, start + q.size);
+      const docs = await Promise.all(
+        page.map((e) => this.engine.collections.tasks.findOne({ _id: e.key })),
+      );
+      const stale = await this.dropStale(p, q.view, page, docs, this.index);
+      if (stale && attempt === 0) continue; // the lists changed: count again
+      return {
+        items: docs
+          .filter((d): d is UserTaskDoc => d !== null && isCurrent(d, q.view, p))
+          .map(summary),
+        page: q.page,
+        size: q.size,
+        total: rows.length,
+        counts: {
+          assigned: views.assigned.length,
+          groups: views.groups.length,
+          completed: views.completed.length,
+        },
+      };
+    }
+  }
+
+  /** The caller's lists: assigned to them, of their groups (and as candidate), completed by them. */
+  private async listsOf(
+    p: Principal,
+    index: InboxIndex,
+  ): Promise<Record<TaskView, IndexEntry[]> | undefined> {
+    const [groups, candidate, assigned, completed] = await Promise.all([
+      Promise.all(p.groups.map((g) => index.read(groupList(g)))),
+      index.read(candidateList(p.userId)),
+      index.read(assignedList(p.userId)),
+      index.read(completedList(p.userId)),
+    ]);
+    const all: IndexList[] = [...groups, candidate, assigned, completed];
+    if (all.some((l) => l.overflow)) return undefined;
+    const mine = new Map<string, IndexEntry>();
+    for (const l of [...groups, candidate]) for (const [k, e] of l.entries) mine.set(k, e);
+    return {
+      assigned: [...assigned.entries.values()],
+      groups: [...mine.values()],
+      completed: [...completed.entries.values()],
+    };
+  }
+
+  /**
+   * Takes entries whose task is no longer what the list says out of the lists: a finished task
+   * in an open list (left behind by effects re-applied after it finished), or a task missing
+   * for a while. A task created a moment ago may not be stored yet, and a reassigned one may
+   * still name its old assignee: those are only left off this page. True when any was removed.
+   */
+  private async dropStale(
+    p: Principal,
+    view: TaskView,
+    page: IndexEntry[],
+    docs: (UserTaskDoc | null)[],
+    index: InboxIndex,
+  ): Promise<boolean> {
+    const removals: Promise<void>[] = [];
+    page.forEach((entry, i) => {
+      const doc = docs[i];
+      if (view === 'completed') {
+        if (!doc && this.now().getTime() - entry.created > STALE_AFTER_MS)
+          removals.push(index.remove(completedList(p.userId), entry.key));
+        return;
+      }
+      if (doc && doc.state !== 'CREATED') {
+        const lists = new Set([...openListsOf(doc), ...this.openListsHolding(p, view)]);
+        for (const list of lists) removals.push(index.remove(list, entry.key));
+      } else if (!doc && this.now().getTime() - entry.created > STALE_AFTER_MS) {
+        for (const list of this.openListsHolding(p, view))
+          removals.push(index.remove(list, entry.key));
+      }
+    });
+    await Promise.all(removals);
+    return removals.length > 0;
+  }
+
+  /** The caller's lists a view's entries come from. */
+  private openListsHolding(p: Principal, view: TaskView): string[] {
+    return view === 'assigned'
+      ? [assignedList(p.userId)]
+      : [...p.groups.map(groupList), candidateList(p.userId)];
+  }
+
+  /** `list` by querying the tasks (no index, or an overflowed list). */
+  private async listByQuery(p: Principal, q: ListTasksQuery): Promise<TaskPage> {
     const tasks = this.engine.collections.tasks;
     const [assigned, groups, completed] = await Promise.all([
       tasks.find({ state: 'CREATED', assignee: p.userId }).toArray(),
@@ -333,8 +447,57 @@ export class TaskService {
       ...(text ? { text } : {}),
     };
     await this.m.events.create(doc);
+    if (type === 'complete')
+      await this.index?.add(completedList(p.userId), entryOf(task, classIdOf(task)));
     return doc;
   }
+}
+
+/** How old an entry must be before a missing task counts as gone rather than not yet stored. */
+const STALE_AFTER_MS = 5 * 60_000;
+
+/** Does the task (read for a page) still belong to the view its entry came from? */
+function isCurrent(task: UserTaskDoc, view: TaskView, p: Principal): boolean {
+  if (view === 'completed') return true;
+  if (task.state !== 'CREATED') return false;
+  return view !== 'assigned' || task.assignee === p.userId;
+}
+
+/** `matches` over an index entry. */
+function entryMatches(e: IndexEntry, q: ListTasksQuery): boolean {
+  if (q.process && e.processId !== q.process) return false;
+  if (q.classId && e.classId !== q.classId) return false;
+  if (q.dueBefore && (e.due === null || e.due >= Date.parse(q.dueBefore))) return false;
+  if (q.priority !== undefined && e.priority < q.priority) return false;
+  if (q.q) {
+    const needle = q.q.toLowerCase();
+    if (!`${e.name} ${e.elementId}`.toLowerCase().includes(needle)) return false;
+  }
+  return true;
+}
+
+/** `comparator` over index entries. */
+function entryComparator(sort: ListTasksQuery['sort']): (a: IndexEntry, b: IndexEntry) => number {
+  const desc = sort.startsWith('-');
+  const field = desc ? sort.slice(1) : sort;
+  const value = (e: IndexEntry): string | number => {
+    switch (field) {
+      case 'due':
+        return e.due ?? Number.MAX_SAFE_INTEGER;
+      case 'priority':
+        return e.priority;
+      case 'name':
+        return e.name;
+      default:
+        return e.created;
+    }
+  };
+  return (a, b) => {
+    const x = value(a);
+    const y = value(b);
+    const c = typeof x === 'string' ? x.localeCompare(String(y), 'zh-CN') : x - (y as number);
+    return (desc ? -c : c) || a.key.localeCompare(b.key);
+  };
 }
 
 function draftId(key: string, userId: string): string {
@@ -405,6 +568,11 @@ function variablesOf(task: UserTaskDoc): Record<string, unknown> {
   } catch {
     return {};
   }
+}
+
+/** The class of a task: its `classId` variable, else a `class:<id>:…` candidate group. */
+export function classIdOf(task: UserTaskDoc): string | null {
+  return scopeOf(task, 'class');
 }
 
 /** The scope id of a level: the task's `<level>Id` variable, else its candidate groups. */
