@@ -57,7 +57,15 @@ export function createPlugin(deps: PluginDeps): Router {
               : 'info',
     }),
   );
-  router.use(express.json({ limit: deps.bodyLimit ?? '1mb' }));
+  router.use(
+    express.json({
+      limit: deps.bodyLimit ?? '1mb',
+      // signed callbacks (WeChat Pay) are verified over the exact bytes received
+      verify: (req, _res, buf) => {
+        (req as { rawBody?: Buffer }).rawBody = buf;
+      },
+    }),
+  );
 
   router.get('/health', (_req, res) => {
     res.json({

@@ -25,6 +25,7 @@ export type SubjectName =
   | 'Task'
   | 'Plan'
   | 'Bill'
+  | 'Payment'
   | 'Instance'
   | CatalogSubjectName;
 
@@ -201,4 +202,18 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   read('countyBureau', 'AuditEntry'),
   read('schoolAdmin', 'AuditEntry'),
   read('principal', 'AuditEntry'),
+
+  // WeChat Pay (/api/payments, docs/integrations.md): the school's admin and principal and the
+  // bureaus read their place's payment discrepancies and merchant settings (never a secret); a
+  // school's admin enters the school's merchant and records how a discrepancy was resolved, a
+  // county bureau its county's and its schools'; the job workers and the city bureau run the
+  // daily reconciliation. Payers order a bill through its `read Bill` grant.
+  read('schoolAdmin', 'Payment'),
+  read('principal', 'Payment'),
+  read('countyBureau', 'Payment'),
+  read('cityBureau', 'Payment'),
+  update('schoolAdmin', 'Payment'),
+  update('countyBureau', 'Payment'),
+  create('worker', 'Payment', 'scope'),
+  create('cityBureau', 'Payment', 'scope'),
 ];

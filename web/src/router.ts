@@ -24,7 +24,7 @@ let before: (path: string) => string | undefined = () => undefined;
 let afterRender: (path: string) => void = () => undefined;
 let cleanup: (() => void) | undefined;
 let controller: AbortController | undefined;
-let host: HTMLElement;
+let host: HTMLElement | undefined;
 
 /** Declares a route such as `/tasks/:key`. */
 export function route(path: string, view: View): void {
@@ -73,6 +73,8 @@ export function navigate(path: string, options: { replace?: boolean } = {}): voi
 
 /** Renders the current address again (after sign-in, say). */
 export async function render(): Promise<void> {
+  if (!host) return; // before the router starts: startRouter renders the address then
+  const main = host;
   const redirect = before(location.pathname);
   if (redirect && redirect !== location.pathname) {
     history.replaceState(null, '', redirect);
@@ -92,15 +94,15 @@ export async function render(): Promise<void> {
     view = r.view;
     break;
   }
-  host.replaceChildren();
-  host.setAttribute('aria-busy', 'true');
+  main.replaceChildren();
+  main.setAttribute('aria-busy', 'true');
   try {
-    const done = await view(host, { params, query: new URLSearchParams(location.search), signal });
+    const done = await view(main, { params, query: new URLSearchParams(location.search), signal });
     if (signal.aborted) done?.();
     else cleanup = done ?? undefined;
   } finally {
     if (!signal.aborted) {
-      host.removeAttribute('aria-busy');
+      main.removeAttribute('aria-busy');
       afterRender(path);
     }
   }

@@ -260,15 +260,17 @@ export const inboxView: View = async (main, ctx) => {
           task.dueDate
             ? h('span', { class: 'due' }, t('inbox.due', { at: formatTime(task.dueDate) }))
             : null,
-          h(
-            'span',
-            {},
-            task.assignee
-              ? t('inbox.assignee', {
-                  name: task.assignee === me.user.id ? me.user.displayName : task.assignee,
-                })
-              : t('inbox.unassigned'),
-          ),
+          task.state !== 'CREATED'
+            ? h('span', {}, t('inbox.completed_at', { at: formatTime(task.completionDate) }))
+            : h(
+                'span',
+                {},
+                task.assignee
+                  ? t('inbox.assignee', {
+                      name: task.assignee === me.user.id ? me.user.displayName : task.assignee,
+                    })
+                  : t('inbox.unassigned'),
+              ),
         ),
       ),
     );

@@ -240,7 +240,15 @@ export const taskView: View = async (main, ctx) => {
         'ol',
         { class: 'timeline small' },
         task.history.map((x) =>
-          h('li', {}, h('time', {}, formatTime(x.at)), ' ', x.by, ' ', x.command),
+          h(
+            'li',
+            {},
+            h('time', {}, formatTime(x.at)),
+            ' ',
+            whoDid(x.by),
+            ' ',
+            tOr(`history.${x.command}`, x.command),
+          ),
         ),
       ),
     ),
@@ -257,3 +265,14 @@ export const taskView: View = async (main, ctx) => {
   }
   return () => mounted?.destroy();
 };
+
+// helpers //////////
+
+/**
+ * Who made an engine commit, as people read it: `api:…` is the system; an account id
+ * (`user:…`) means nothing to a reader (the inbox timeline above names the people).
+ */
+function whoDid(by: string): string {
+  if (by.startsWith('api:')) return t('task.by_system');
+  return by.startsWith('user:') ? '' : by;
+}
