@@ -25,6 +25,8 @@ import { createEnrolment } from './modules/enrolment';
 import { createForms } from './modules/forms';
 import { enrolmentEnginePort } from './modules/enrolment/engine-port';
 import { createNotifications } from './modules/notifications';
+import { createParameters } from './modules/parameters';
+import { createPlans, plansEnginePort } from './modules/plans';
 import { orgModels } from './modules/org/org.model';
 import { createInboxIndex, createTasks } from './modules/tasks';
 import { ensureInProcessWorkerAccount } from './modules/users/worker-account';
@@ -120,6 +122,21 @@ export async function startServer(
     requireSession: auth.requireSession,
   });
   const notifications = await createNotifications({ db, requireSession: auth.requireSession });
+  const parameters = await createParameters({
+    db,
+    audit: audit.log,
+    requireSession: auth.requireSession,
+  });
+  const plans = await createPlans({
+    db,
+    engine: plansEnginePort(
+      engine,
+      async (id, schoolId) =>
+        (await catalog.service.resolveForSchool(id, schoolId)).processDefinitionKey,
+    ),
+    parameters: parameters.service,
+    requireSession: auth.requireSession,
+  });
   const app = createApp({
     db,
     logger,
@@ -134,6 +151,8 @@ export async function startServer(
       { path: '/api/audit', router: audit.router },
       { path: '/api/enrolment', router: enrolment.router },
       { path: '/api/notifications', router: notifications.router },
+      { path: '/api/parameters', router: parameters.router },
+      { path: '/api/plans', router: plans.router },
       {
         path: '/v2',
         router: createV2Router({ engine, accounts, sessionPrincipal: auth.v2SessionPrincipal }),

@@ -14,7 +14,7 @@ export default defineWorker({
   input: z.object({ applicationId: z.string().min(1) }),
   async handle({ applicationId }, ctx) {
     const facts = await applicationFacts(ctx, applicationId);
-    const params = parametersOf(facts);
+    const params = await parametersOf(ctx, facts);
     const calendar = calendarOf(facts);
     const month = facts.plan.termStart.slice(0, 7);
     const assessment = assessMonthlyFee(

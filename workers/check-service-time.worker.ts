@@ -13,7 +13,7 @@ export default defineWorker({
   input: z.object({ applicationId: z.string().min(1) }),
   async handle({ applicationId }, ctx) {
     const facts = await applicationFacts(ctx, applicationId);
-    const params = parametersOf(facts);
+    const params = await parametersOf(ctx, facts);
     const season = sessionSeason({ date: facts.plan.termStart }, params);
     const decision = checkServiceTime(
       {

@@ -1,5 +1,5 @@
 import type { ApplicationFacts } from '../server/modules/enrolment/enrolment.service';
-import { resolveParameters, type ServiceParameters } from '../server/rules/parameters';
+import type { ServiceParameters } from '../server/rules/parameters';
 import type { SchoolCalendar } from '../server/rules/calendar';
 import type { JobContext } from './runtime';
 
@@ -13,9 +13,19 @@ export function applicationFacts(
   );
 }
 
-/** The county's parameters (the city's defaults until counties set their own). */
-export function parametersOf(_facts: ApplicationFacts): ServiceParameters {
-  return resolveParameters(undefined);
+/**
+ * The parameters in force for a county, read through the API (its own season dates, end times
+ * and minutes after dismissal; its own fee standard once the city approved it; else the city's).
+ */
+export function countyParameters(ctx: JobContext, countyId: string): Promise<ServiceParameters> {
+  return ctx.api.get<ServiceParameters>(
+    `/api/parameters/counties/${encodeURIComponent(countyId)}/effective`,
+  );
+}
+
+/** The parameters in force for the application's county. */
+export function parametersOf(ctx: JobContext, facts: ApplicationFacts): Promise<ServiceParameters> {
+  return countyParameters(ctx, facts.plan.countyId);
 }
 
 /** The school calendar of the application's term: the plan's term dates and the official calendar. */

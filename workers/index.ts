@@ -2,8 +2,10 @@ import arrangePlaces from './arrange-places.worker';
 import assessFee from './assess-fee.worker';
 import checkEligibility from './check-eligibility.worker';
 import checkInsurance from './check-insurance.worker';
+import checkPlan from './check-plan.worker';
 import checkServiceTime from './check-service-time.worker';
 import notify from './notify.worker';
+import publishPlan from './publish-plan.worker';
 import refundFee from './refund-fee.worker';
 import type { JobWorkerDefinition } from './runtime';
 
@@ -16,4 +18,6 @@ export const WORKERS: readonly JobWorkerDefinition[] = [
   assessFee,
   notify,
   refundFee,
+  checkPlan,
+  publishPlan,
 ];

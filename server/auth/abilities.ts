@@ -11,6 +11,7 @@ import {
   type Action,
   AUTHORIZATION_TABLE,
   type Grant,
+  PLAN_PUBLIC_FIELDS,
   STUDENT_FIELDS,
   STUDENT_PUBLIC_FIELDS,
   type SubjectName,
@@ -99,11 +100,18 @@ const ID_OF_LEVEL = {
 } as const;
 
 function conditionsOf(grant: Grant, p: Pick<Principal, 'userId' | 'memberships'>): MongoQuery[] {
+  const reached = reachOf(grant, p);
+  return grant.where ? reached.map((c) => ({ ...c, ...grant.where })) : reached;
+}
+
+function reachOf(grant: Grant, p: Pick<Principal, 'userId' | 'memberships'>): MongoQuery[] {
   if (grant.reach === 'self') return [{ _id: p.userId }];
   const held = p.memberships.filter((m) => m.role === grant.role);
   if (grant.reach === 'guardian') return held.length ? [{ 'guardians.userId': p.userId }] : [];
   if (grant.reach === 'place') return dedupe(held.map((m) => placeCondition(m.scope)));
   if (grant.reach === 'lineage') return dedupe(held.flatMap((m) => lineageConditions(m.scope)));
+  if (grant.reach === 'school')
+    return dedupe(held.flatMap((m) => (m.scope.schoolId ? [{ schoolId: m.scope.schoolId }] : [])));
   return dedupe(held.map((m) => scopeCondition(grant.subject, m.scope)));
 }
 
@@ -145,6 +153,7 @@ function dedupe(conditions: MongoQuery[]): MongoQuery[] {
 }
 
 function publicFieldsOf(subjectName: SubjectName): string[] {
+  if (subjectName === 'Plan') return [...PLAN_PUBLIC_FIELDS];
   return subjectName === 'Student' ? [...STUDENT_PUBLIC_FIELDS] : [];
 }
 

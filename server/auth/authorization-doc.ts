@@ -1,6 +1,7 @@
 import {
   AUTHORIZATION_TABLE,
   type Grant,
+  PLAN_PUBLIC_FIELDS,
   STUDENT_PUBLIC_FIELDS,
   STUDENT_SENSITIVE_FIELDS,
 } from './authorization-table';
@@ -34,6 +35,8 @@ const REACH_TEXT: Record<Grant['reach'], Record<string, string>> = {
     Process: SCOPE_TEXT,
     Form: SCOPE_TEXT,
     AuditEntry: SCOPE_TEXT,
+    Plan: SCOPE_TEXT,
+    CountyParameters: 'the membership’s place: `cityId` / `countyId` by level',
   },
   guardian: { Student: '`guardians.userId` = the user (their own children)' },
   self: { User: '`_id` = the user' },
@@ -46,9 +49,19 @@ const REACH_TEXT: Record<Grant['reach'], Record<string, string>> = {
     Form: LINEAGE_TEXT,
     AuditEntry: LINEAGE_TEXT,
   },
+  school: {
+    Plan: '`schoolId` = the membership’s school (a class membership counts as its school)',
+  },
 };
 
+function conditionsText(g: Grant): string {
+  const reach = REACH_TEXT[g.reach][g.subject] ?? g.reach;
+  const where = Object.entries(g.where ?? {}).map(([k, v]) => ` and \`${k}\` = ${String(v)}`);
+  return reach + where.join('');
+}
+
 function fieldsText(g: Grant): string {
+  if (g.subject === 'Plan') return g.fields === 'all' ? 'all' : 'public only';
   if (g.subject !== 'Student') return 'all';
   return g.fields === 'all' ? 'all, incl. personal' : 'public only';
 }
@@ -59,12 +72,12 @@ export function renderAuthorizationTable(): string {
     '| role | action | subject | conditions | fields |',
     '|---|---|---|---|---|',
     ...AUTHORIZATION_TABLE.map(
-      (g) =>
-        `| ${g.role} | ${g.action} | ${g.subject} | ${REACH_TEXT[g.reach][g.subject] ?? g.reach} | ${fieldsText(g)} |`,
+      (g) => `| ${g.role} | ${g.action} | ${g.subject} | ${conditionsText(g)} | ${fieldsText(g)} |`,
     ),
     '',
     `Public Student fields: ${STUDENT_PUBLIC_FIELDS.map((f) => `\`${f}\``).join(', ')}.`,
     `Personal Student fields: ${STUDENT_SENSITIVE_FIELDS.map((f) => `\`${f}\``).join(', ')}.`,
+    `Public Plan fields: ${PLAN_PUBLIC_FIELDS.map((f) => `\`${f}\``).join(', ')} (sessions without staff ids and approvals).`,
   ];
   return lines.join('\n');
 }

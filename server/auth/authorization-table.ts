@@ -27,6 +27,7 @@ export type SubjectName =
   | 'Bill'
   | 'Payment'
   | 'Instance'
+  | 'CountyParameters'
   | CatalogSubjectName;
 
 /**
@@ -52,12 +53,15 @@ export type CatalogSubjectName = 'Process' | 'Form' | 'AuditEntry';
  *   those of the places above it (a school sees its county's variant and the city's template,
  *   which it derives from): city → level city or `cityId`; county → level city or `countyId`;
  *   school → level city, `countyId` at level county, or `schoolId`.
+ * - `school`: the documents of the membership's school (`schoolId`), for a class membership
+ *   too (a parent or class teacher reads what their child's or class's school publishes).
  */
-export type Reach = 'scope' | 'guardian' | 'self' | 'place' | 'lineage';
+export type Reach = 'scope' | 'guardian' | 'self' | 'place' | 'lineage' | 'school';
 
 /**
  * Which fields a grant shows: `all`, or `public` (for a Student: no ID number, guardians and
- * their phones, poverty registration or priority-group flags such as disability).
+ * their phones, poverty registration or priority-group flags such as disability; for a Plan:
+ * what parents are told, without the staff list, record checks, checks and process data).
  */
 export type FieldSet = 'all' | 'public';
 
@@ -68,6 +72,8 @@ export interface Grant {
   subject: SubjectName;
   reach: Reach;
   fields: FieldSet;
+  /** Further equality conditions on the document (a parent reads only `published` plans). */
+  where?: Readonly<Record<string, string | boolean>>;
 }
 
 /** A Student's fields everyone who may read the student sees. */
@@ -101,6 +107,26 @@ export const STUDENT_FIELDS: readonly string[] = [
   ...STUDENT_PUBLIC_FIELDS,
   ...STUDENT_SENSITIVE_FIELDS,
 ];
+
+/** A Plan's fields everyone who may read the plan sees (the published 一校一案 for parents). */
+export const PLAN_PUBLIC_FIELDS = [
+  'id',
+  'cityId',
+  'countyId',
+  'schoolId',
+  'term',
+  'termStart',
+  'termEnd',
+  'status',
+  'sessions',
+  'feeStandardFen',
+  'middayMinutes',
+  'middayFeeConsent',
+  'method',
+  'safetyMeasures',
+  'emergencyPlan',
+  'filing',
+] as const;
 
 /** Every role may read its own user document (`GET /api/auth/me`). */
 const SELF: Grant['role'][] = [
@@ -216,4 +242,31 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   update('countyBureau', 'Payment'),
   create('worker', 'Payment', 'scope'),
   create('cityBureau', 'Payment', 'scope'),
+
+  // Plans (/api/plans, 一校一案): the school's admin and principal, its teachers and its parent
+  // committee (which consents to it, FLOW-COMMITTEE) read the school's plans in full; parents
+  // read their child's school's published plan without internal fields; the bureaus their
+  // county's or city's. The school admin drafts, edits, submits and withdraws; the job workers
+  // read and update them (facts, checks, publication; only workers may call those routes).
+  read('schoolAdmin', 'Plan'),
+  read('principal', 'Plan'),
+  read('teacher', 'Plan', 'school'),
+  read('classTeacher', 'Plan', 'school'),
+  read('committee', 'Plan', 'school'),
+  { ...read('parent', 'Plan', 'school', 'public'), where: { status: 'published' } },
+  read('countyBureau', 'Plan'),
+  read('cityBureau', 'Plan'),
+  read('worker', 'Plan'),
+  create('schoolAdmin', 'Plan', 'scope'),
+  update('schoolAdmin', 'Plan'),
+  update('worker', 'Plan'),
+
+  // County parameters (/api/parameters): the bureaus and the job workers read their county's or
+  // city's; the county bureau sets its own values and proposes a fee standard, the city bureau
+  // approves or refuses it (the step's role is checked by the service, FEE_STANDARD_APPROVER).
+  read('countyBureau', 'CountyParameters'),
+  read('cityBureau', 'CountyParameters'),
+  read('worker', 'CountyParameters'),
+  update('countyBureau', 'CountyParameters'),
+  update('cityBureau', 'CountyParameters'),
 ];

@@ -1,5 +1,9 @@
 import { type Connection, type Model, Schema } from 'mongoose';
 import { registerModel } from '../../db/models';
+import { planModel, type PlanDoc } from '../plans/plans.model';
+
+// the plan model moved to the plans slice; enrolment reads it
+export type { PlanDoc, PlanSession } from '../plans/plans.model';
 
 /** The collections of this slice, for `Database.ensureCollections`. */
 export const ENROLMENT_COLLECTIONS = {
@@ -8,51 +12,6 @@ export const ENROLMENT_COLLECTIONS = {
   claims: 'enrol_claims',
   events: 'enrol_events',
 } as const;
-
-/** One after-school session a school offers (from its filed plan, 一校一案). */
-export interface PlanSession {
-  id: string;
-  name: string;
-  /** ISO weekdays the session runs on (1 = Monday … 5 = Friday). */
-  weekdays: number[];
-  /** Normal dismissal (放学) and the session's start and end, 'HH:MM'. */
-  dismissal: string;
-  start: string;
-  end: string;
-  venue: string;
-  personInCharge: string;
-  /** Content category (CONTENT-ALLOWED), e.g. homework, reading, sports. */
-  content: string;
-  capacity: number;
-  /** The school's approved written reason for ending beyond TIME-2H, if it does. */
-  approvedReason?: { text: string; approvedBy: string };
-}
-
-/**
- * A school's service plan for one term (一校一案, PLAN-ONE-SCHOOL). Enrolment accepts
- * applications only for a plan whose status is `filed` or `published` (filed with the bureau).
- */
-export interface PlanDoc {
-  _id: string;
-  cityId: string;
-  countyId: string;
-  schoolId: string;
-  term: string;
-  termStart: string;
-  termEnd: string;
-  status: 'draft' | 'checking' | 'filed' | 'published' | 'returned';
-  sessions: PlanSession[];
-  /** The school's approved monthly standard in fen (≤ the county's cap, FEE-CAP). */
-  feeStandardFen: number;
-  /** A midday service is offered, and its minutes per day. */
-  middayMinutes: number;
-  /** The parent committee's consent to charge for the midday service (FEE-PRORATE). */
-  middayFeeConsent: boolean;
-  safetyMeasures: string;
-  emergencyPlan: string;
-  instanceKey?: string;
-  updatedAt?: Date;
-}
 
 /** Where an application stands; intermediate review steps are read from its process. */
 export type ApplicationStatus =
@@ -125,42 +84,6 @@ export interface EnrolmentModels {
 
 const opts = { versionKey: false } as const;
 
-const planSchema = new Schema<PlanDoc>(
-  {
-    _id: String,
-    cityId: { type: String, required: true },
-    countyId: { type: String, required: true },
-    schoolId: { type: String, required: true },
-    term: { type: String, required: true },
-    termStart: { type: String, required: true },
-    termEnd: { type: String, required: true },
-    status: { type: String, required: true },
-    sessions: [
-      {
-        _id: false,
-        id: String,
-        name: String,
-        weekdays: [Number],
-        dismissal: String,
-        start: String,
-        end: String,
-        venue: String,
-        personInCharge: String,
-        content: String,
-        capacity: Number,
-        approvedReason: { type: { text: String, approvedBy: String }, required: false },
-      },
-    ],
-    feeStandardFen: { type: Number, required: true },
-    middayMinutes: { type: Number, default: 0 },
-    middayFeeConsent: { type: Boolean, default: false },
-    safetyMeasures: String,
-    emergencyPlan: String,
-    instanceKey: String,
-  },
-  { ...opts, timestamps: true },
-);
-
 const applicationSchema = new Schema<ApplicationDoc>(
   {
     _id: String,
@@ -212,7 +135,7 @@ const claimSchema = new Schema<EnrolmentClaimDoc>(
 /** Registers (once) and returns this slice's models on `connection`. */
 export function enrolmentModels(connection: Connection): EnrolmentModels {
   return {
-    plans: registerModel(connection, 'Plan', planSchema, ENROLMENT_COLLECTIONS.plans),
+    plans: planModel(connection),
     applications: registerModel(
       connection,
       'Application',
