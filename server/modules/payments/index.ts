@@ -1,0 +1,79 @@
+import type { RequestHandler, Router } from 'express';
+import type { Database } from '../../db/connection';
+import type { SecretBox } from '../../integrations/secret-box';
+import type {
+  WechatPayClientOptions,
+  WechatPayMerchant,
+} from '../../integrations/wechatpay/client';
+import type { Logger } from '../../lib/logger';
+import { orgModels } from '../org/org.model';
+import type { BillingPort } from './billing-port';
+import { Merchants } from './merchants';
+import { PAYMENT_COLLECTIONS, paymentModels } from './payments.model';
+import { createPaymentsRouter } from './payments.router';
+import { PaymentsService, type IncidentSink } from './payments.service';
+import { startPaymentSchedule, type PaymentSchedule } from './schedule';
+
+export { billingPortOf, type BillingPort, type PayableBill } from './billing-port';
+export { PaymentsService, outTradeNoOf, type IncidentSink } from './payments.service';
+export { Merchants } from './merchants';
+
+/** How the payments slice is assembled (server/main.ts). */
+export interface PaymentsDeps {
+  db: Database;
+  billing: BillingPort;
+  requireSession: RequestHandler;
+  logger: Logger;
+  /** The merchant from the environment (WECHATPAY_*), if any. */
+  merchant?: Omit<WechatPayMerchant, 'notifyUrl'>;
+  /** Seals merchant secrets administrators enter (DATA_ENCRYPTION_KEY). */
+  box?: SecretBox;
+  /** This server's public base URL, where WeChat Pay calls back. */
+  publicUrl: string;
+  client?: WechatPayClientOptions;
+  incidents?: IncidentSink;
+  /** Run the daily reconciliation and refund retries in this process (default true). */
+  schedule?: boolean;
+}
+
+/** Creates the payments slice: its collections, service, router and daily schedule. */
+export async function createPayments(deps: PaymentsDeps): Promise<{
+  router: Router;
+  service: PaymentsService;
+  merchants: Merchants;
+  schedule?: PaymentSchedule;
+}> {
+  await deps.db.ensureCollections(Object.values(PAYMENT_COLLECTIONS));
+  const m = paymentModels(deps.db.connection);
+  const org = orgModels(deps.db.connection);
+  const merchants = new Merchants(m, {
+    fallback: deps.merchant,
+    box: deps.box,
+    publicUrl: deps.publicUrl,
+    client: deps.client,
+  });
+  const service = new PaymentsService(m, {
+    billing: deps.billing,
+    merchants,
+    logger: deps.logger,
+    incidents: deps.incidents,
+  });
+  const router = createPaymentsRouter({
+    service,
+    billing: deps.billing,
+    merchants,
+    requireSession: deps.requireSession,
+    logger: deps.logger,
+    async placeOf(level, placeId) {
+      if (level === 'school') {
+        const s = await org.schools.findById(placeId).lean();
+        return s ? { cityId: s.cityId, countyId: s.countyId } : undefined;
+      }
+      const c = await org.counties.findById(placeId).lean();
+      return c ? { cityId: c.cityId, countyId: c._id } : undefined;
+    },
+  });
+  const schedule =
+    deps.schedule === false ? undefined : startPaymentSchedule(service, { logger: deps.logger });
+  return { router, service, merchants, schedule };
+}
