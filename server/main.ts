@@ -25,6 +25,10 @@ import { createEnrolment } from './modules/enrolment';
 import { createForms } from './modules/forms';
 import { enrolmentEnginePort } from './modules/enrolment/engine-port';
 import { createNotifications } from './modules/notifications';
+import { billingEnginePort, createBilling } from './modules/billing';
+import { createClaims } from './modules/claims';
+import { createSafety, processPort } from './modules/safety';
+import { createStaff } from './modules/staff';
 import { createParameters } from './modules/parameters';
 import { createPlans, plansEnginePort } from './modules/plans';
 import { orgModels } from './modules/org/org.model';
@@ -122,6 +126,33 @@ export async function startServer(
     requireSession: auth.requireSession,
   });
   const notifications = await createNotifications({ db, requireSession: auth.requireSession });
+  const billing = await createBilling({
+    db,
+    engine: billingEnginePort(engine),
+    requireSession: auth.requireSession,
+  });
+  // incidents, claims and staff registrations start on the school's resolved process
+  const schoolProcesses = processPort(
+    engine,
+    async (id, schoolId) =>
+      (await catalog.service.resolveForSchool(id, schoolId)).processDefinitionKey,
+  );
+  const safety = await createSafety({
+    db,
+    engine: schoolProcesses,
+    requireSession: auth.requireSession,
+  });
+  const claims = await createClaims({
+    db,
+    engine: schoolProcesses,
+    requireSession: auth.requireSession,
+  });
+  const staff = await createStaff({
+    db,
+    engine: schoolProcesses,
+    attendance: safety.attendance,
+    requireSession: auth.requireSession,
+  });
   const parameters = await createParameters({
     db,
     audit: audit.log,
@@ -151,6 +182,10 @@ export async function startServer(
       { path: '/api/audit', router: audit.router },
       { path: '/api/enrolment', router: enrolment.router },
       { path: '/api/notifications', router: notifications.router },
+      { path: '/api/billing', router: billing.router },
+      { path: '/api/safety', router: safety.router },
+      { path: '/api/claims', router: claims.router },
+      { path: '/api/staff', router: staff.router },
       { path: '/api/parameters', router: parameters.router },
       { path: '/api/plans', router: plans.router },
       {

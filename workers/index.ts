@@ -7,6 +7,15 @@ import checkServiceTime from './check-service-time.worker';
 import notify from './notify.worker';
 import publishPlan from './publish-plan.worker';
 import refundFee from './refund-fee.worker';
+import attachAttendance from './attach-attendance.worker';
+import checkStaffRecord from './check-staff-record.worker';
+import registerStaff from './register-staff.worker';
+import settleClaim from './settle-claim.worker';
+import createBills from './create-bills.worker';
+import createPaymentOrder from './create-payment-order.worker';
+import listSchools from './list-schools.worker';
+import markBillsOverdue from './mark-bills-overdue.worker';
+import recordLedger from './record-ledger.worker';
 import type { JobWorkerDefinition } from './runtime';
 
 /** Every job type the product's processes use, one worker each (file stem = job type). */
@@ -20,4 +29,13 @@ export const WORKERS: readonly JobWorkerDefinition[] = [
   refundFee,
   checkPlan,
   publishPlan,
+  attachAttendance,
+  settleClaim,
+  checkStaffRecord,
+  registerStaff,
+  listSchools,
+  createBills,
+  createPaymentOrder,
+  recordLedger,
+  markBillsOverdue,
 ];

@@ -1,17 +1,22 @@
 import { z } from 'zod';
 import { formatRule } from '../server/lib/errors';
+import { hasMessage, t } from '../server/lib/i18n';
+import { formatYuan } from '../server/rules/fees';
 import { complete, defineWorker } from './runtime';
 
 /**
  * Notifications (in-app now; WeCom comes with the integration): to the users and candidate
- * groups the diagram names, with the template from the task header. Idempotent: the element
- * instance key is the notification key, so a job delivered twice notifies once.
+ * groups the diagram names and to the guardians (with an account) of the students it names,
+ * with the template from the task header. Idempotent: the element instance key is the
+ * notification key, so a job delivered twice notifies once. Nobody to tell is not an error.
  */
 export default defineWorker({
   type: 'notify',
   input: z.object({
-    notifyUsers: z.array(z.string()).optional(),
-    notifyGroups: z.array(z.string()).optional(),
+    notifyUsers: z.array(z.string()).nullable().optional(),
+    notifyGroups: z.array(z.string()).nullable().optional(),
+    /** Students whose guardians are told (incidents, claims, bills). */
+    notifyStudents: z.array(z.string()).nullable().optional(),
     studentName: z.string().optional(),
     applicationId: z.string().optional(),
     monthlyYuan: z.string().optional(),
@@ -30,6 +35,17 @@ export default defineWorker({
       .optional(),
     classReviewReason: z.string().nullable().optional(),
     schoolApprovalReason: z.string().nullable().optional(),
+    incidentId: z.string().optional(),
+    location: z.string().optional(),
+    severity: z.string().optional(),
+    claimId: z.string().optional(),
+    settlement: z
+      .object({ totalFen: z.number(), insurerFen: z.number(), schoolFen: z.number() })
+      .nullable()
+      .optional(),
+    staffName: z.string().optional(),
+    /** The month a bill reminder, overdue notice or ledger breach is about ('YYYY-MM'). */
+    billingMonth: z.string().nullable().optional(),
   }),
   async handle(v, ctx) {
     const template = ctx.headers.template ?? 'generic';
@@ -40,11 +56,22 @@ export default defineWorker({
       v.schoolApprovalReason ||
       v.classReviewReason ||
       '';
+    const guardians = v.notifyStudents?.length
+      ? (
+          await ctx.api.post<{ userIds: string[] }>('/api/safety/guardians', {
+            studentIds: v.notifyStudents,
+          })
+        ).userIds
+      : [];
+    const users = [...new Set([...(v.notifyUsers ?? []), ...guardians])];
+    const groups = v.notifyGroups ?? [];
+    if (users.length === 0 && groups.length === 0) return complete({ notified: 0 });
+    const severityKey = `safety.severity.${v.severity ?? ''}`;
     const r = await ctx.api.post<{ delivered: number }>('/api/notifications', {
       key: `${ctx.processInstanceKey}:${ctx.elementInstanceKey}`,
       template,
-      users: v.notifyUsers ?? [],
-      groups: v.notifyGroups ?? [],
+      users,
+      groups,
       processInstanceKey: ctx.processInstanceKey,
       data: {
         ...(v.applicationId ? { applicationId: v.applicationId } : {}),
@@ -52,6 +79,19 @@ export default defineWorker({
         ...(v.monthlyYuan ? { monthlyYuan: v.monthlyYuan } : {}),
         ...(v.waitingRank ? { rank: v.waitingRank } : {}),
         ...(reason ? { reason } : {}),
+        ...(v.incidentId ? { incidentId: v.incidentId } : {}),
+        ...(v.location ? { location: v.location } : {}),
+        ...(hasMessage(severityKey) ? { severityLabel: t(severityKey) } : {}),
+        ...(v.claimId ? { claimId: v.claimId } : {}),
+        ...(v.settlement
+          ? {
+              totalYuan: formatYuan(v.settlement.totalFen),
+              insurerYuan: formatYuan(v.settlement.insurerFen),
+              schoolYuan: formatYuan(v.settlement.schoolFen),
+            }
+          : {}),
+        ...(v.staffName ? { staffName: v.staffName } : {}),
+        ...(v.billingMonth ? { billingMonth: v.billingMonth } : {}),
       },
     });
     return complete({ notified: r.delivered });

@@ -23,12 +23,24 @@ export type SubjectName =
   | 'Student'
   | 'User'
   | 'Task'
+  | 'Application'
   | 'Plan'
   | 'Bill'
   | 'Payment'
+  | 'LedgerEntry'
   | 'Instance'
   | 'CountyParameters'
+  | SafetySubjectName
   | CatalogSubjectName;
+
+/**
+ * The safety and staff subjects (docs/safety.md): `Attendance` is one child's attendance and
+ * hand-over line of a session's day, `Incident` a safety incident, `Claim` an insurance claim
+ * (each carries the ids of its place and its children's `guardians`), `Staff` a school's staff
+ * registrations, service staff and their service hours, `StaffRecord` an entry of a bureau's
+ * bad-record list.
+ */
+export type SafetySubjectName = 'Attendance' | 'Incident' | 'Claim' | 'Staff' | 'StaffRecord';
 
 /**
  * The catalog's subjects (docs/catalog.md): `Process` and `Form` are the versions of a process
@@ -229,19 +241,19 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   read('schoolAdmin', 'AuditEntry'),
   read('principal', 'AuditEntry'),
 
-  // WeChat Pay (/api/payments, docs/integrations.md): the school's admin and principal and the
-  // bureaus read their place's payment discrepancies and merchant settings (never a secret); a
-  // school's admin enters the school's merchant and records how a discrepancy was resolved, a
-  // county bureau its county's and its schools'; the job workers and the city bureau run the
-  // daily reconciliation. Payers order a bill through its `read Bill` grant.
-  read('schoolAdmin', 'Payment'),
-  read('principal', 'Payment'),
-  read('countyBureau', 'Payment'),
-  read('cityBureau', 'Payment'),
-  update('schoolAdmin', 'Payment'),
-  update('countyBureau', 'Payment'),
-  create('worker', 'Payment', 'scope'),
-  create('cityBureau', 'Payment', 'scope'),
+  // Applications (/api/enrolment): a guardian their child's; the class teacher, the parent
+  // committee, the school's admin and principal and the bureaus those of their place (pick-up
+  // phone and insurance only for the guardians, the class teacher, admin and principal); the
+  // job workers read and update them (facts, steps, arrangement) city-wide.
+  read('parent', 'Application', 'guardian'),
+  read('classTeacher', 'Application'),
+  read('committee', 'Application'),
+  read('schoolAdmin', 'Application'),
+  read('principal', 'Application'),
+  read('countyBureau', 'Application'),
+  read('cityBureau', 'Application'),
+  read('worker', 'Application'),
+  update('worker', 'Application'),
 
   // Plans (/api/plans, 一校一案): the school's admin and principal, its teachers and its parent
   // committee (which consents to it, FLOW-COMMITTEE) read the school's plans in full; parents
@@ -269,4 +281,108 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   read('worker', 'CountyParameters'),
   update('countyBureau', 'CountyParameters'),
   update('cityBureau', 'CountyParameters'),
+
+  // Bills (/api/billing): a guardian their children's; the school's admin and principal the
+  // school's, the admin records cash payments (update) and requests a billing run (create);
+  // the city bureau may request a run for its schools. The bureaus see bills only in totals,
+  // through the ledger's reach (a waived bill would tell a family's poverty registration).
+  // The job workers create bills and move them on (orders, payments, overdue, withdrawals).
+  read('parent', 'Bill', 'guardian'),
+  read('schoolAdmin', 'Bill'),
+  read('principal', 'Bill'),
+  read('worker', 'Bill'),
+  create('schoolAdmin', 'Bill', 'scope'),
+  create('cityBureau', 'Bill', 'scope'),
+  create('worker', 'Bill', 'scope'),
+  update('schoolAdmin', 'Bill'),
+  update('worker', 'Bill'),
+
+  // The earmarked ledger (FEE-EARMARK): the school's admin records spending, the principal and
+  // the bureaus read their place's entries, balances and bill totals (fund supervision); the
+  // job workers book payments and close months.
+  read('schoolAdmin', 'LedgerEntry'),
+  read('principal', 'LedgerEntry'),
+  read('countyBureau', 'LedgerEntry'),
+  read('cityBureau', 'LedgerEntry'),
+  read('worker', 'LedgerEntry'),
+  create('schoolAdmin', 'LedgerEntry', 'scope'),
+  create('worker', 'LedgerEntry', 'scope'),
+
+  // Attendance and hand-over (/api/safety/attendance, SAFE-ATTEND): the teachers of a school or
+  // class and the class teacher check their children in and hand them over, as does the school
+  // admin; the principal reads the school's; a guardian reads their own child's lines.
+  read('parent', 'Attendance', 'guardian'),
+  read('classTeacher', 'Attendance'),
+  read('teacher', 'Attendance'),
+  read('schoolAdmin', 'Attendance'),
+  read('principal', 'Attendance'),
+  create('classTeacher', 'Attendance', 'scope'),
+  create('teacher', 'Attendance', 'scope'),
+  create('schoolAdmin', 'Attendance', 'scope'),
+  update('classTeacher', 'Attendance'),
+  update('teacher', 'Attendance'),
+  update('schoolAdmin', 'Attendance'),
+
+  // Incidents (/api/safety/incidents): the school's staff report and read them (a class teacher
+  // those of their class's children), the bureaus read their place's, a guardian those their
+  // child was involved in (their child's part only); the job workers attach the attendance.
+  read('parent', 'Incident', 'guardian'),
+  read('classTeacher', 'Incident'),
+  read('teacher', 'Incident'),
+  read('schoolAdmin', 'Incident'),
+  read('principal', 'Incident'),
+  read('countyBureau', 'Incident'),
+  read('cityBureau', 'Incident'),
+  read('worker', 'Incident'),
+  create('classTeacher', 'Incident', 'scope'),
+  create('teacher', 'Incident', 'scope'),
+  create('schoolAdmin', 'Incident', 'scope'),
+  create('principal', 'Incident', 'scope'),
+  update('worker', 'Incident'),
+
+  // Insurance claims (/api/claims, SAFE-CLAIM): the school admin requests them, the principal
+  // and the bureaus read their place's, a guardian their child's; the job workers record the
+  // settlement (and the claims an incident's process called).
+  read('parent', 'Claim', 'guardian'),
+  read('schoolAdmin', 'Claim'),
+  read('principal', 'Claim'),
+  read('countyBureau', 'Claim'),
+  read('cityBureau', 'Claim'),
+  read('worker', 'Claim'),
+  create('schoolAdmin', 'Claim', 'scope'),
+  create('worker', 'Claim', 'scope'),
+  update('worker', 'Claim'),
+
+  // Service staff (/api/staff): the school's admin and principal register staff (附件2) and read
+  // registrations, staff and teachers' service hours; the bureaus read their place's; the job
+  // workers check records and register. The bad-record list (SAFE-STAFF) is the bureaus'; the
+  // job workers look people up on it.
+  read('schoolAdmin', 'Staff'),
+  read('principal', 'Staff'),
+  read('countyBureau', 'Staff'),
+  read('cityBureau', 'Staff'),
+  read('worker', 'Staff'),
+  create('schoolAdmin', 'Staff', 'scope'),
+  create('principal', 'Staff', 'scope'),
+  create('worker', 'Staff', 'scope'),
+  update('worker', 'Staff'),
+  read('countyBureau', 'StaffRecord'),
+  read('cityBureau', 'StaffRecord'),
+  read('worker', 'StaffRecord'),
+  create('countyBureau', 'StaffRecord', 'scope'),
+  create('cityBureau', 'StaffRecord', 'scope'),
+
+  // WeChat Pay (/api/payments, docs/integrations.md): the school's admin and principal and the
+  // bureaus read their place's payment discrepancies and merchant settings (never a secret); a
+  // school's admin enters the school's merchant and records how a discrepancy was resolved, a
+  // county bureau its county's and its schools'; the job workers and the city bureau run the
+  // daily reconciliation. Payers order a bill through its `read Bill` grant.
+  read('schoolAdmin', 'Payment'),
+  read('principal', 'Payment'),
+  read('countyBureau', 'Payment'),
+  read('cityBureau', 'Payment'),
+  update('schoolAdmin', 'Payment'),
+  update('countyBureau', 'Payment'),
+  create('worker', 'Payment', 'scope'),
+  create('cityBureau', 'Payment', 'scope'),
 ];

@@ -1,0 +1,77 @@
+import express, { type RequestHandler, type Router } from 'express';
+import { declareRoutes } from '../../http/route-registry';
+import { currentPrincipal } from '../auth';
+import {
+  claimList,
+  claimParams,
+  claimView,
+  listClaimsQuery,
+  requestClaimBody,
+  settlementBody,
+  settlementResponse,
+} from './claims.schema';
+import type { ClaimService } from './claims.service';
+
+/**
+ * /api/claims: accident-insurance claims (request, list, read with timeline) and the
+ * worker-facing settlement route of the `settle-claim` job (SAFE-CLAIM).
+ */
+export function createClaimsRouter(service: ClaimService, requireSession: RequestHandler): Router {
+  const r = express.Router();
+  r.use(requireSession);
+  const api = declareRoutes(r, { tag: 'claims' });
+
+  api.post(
+    '/',
+    {
+      summary: 'Request an insurance claim for a child (school admin; the claim-request form)',
+      body: requestClaimBody,
+      responses: { 201: { description: 'Requested', schema: claimView } },
+      errors: [403, 404],
+    },
+    async ({ body }, _req, res) => {
+      res.status(201).json(await service.request(currentPrincipal(res), body));
+    },
+  );
+
+  api.get(
+    '/',
+    {
+      summary: 'The claims the caller may read, newest first',
+      query: listClaimsQuery,
+      responses: { 200: { description: 'One page of claims', schema: claimList } },
+    },
+    async ({ query }, _req, res) => {
+      res.json(await service.list(currentPrincipal(res), query));
+    },
+  );
+
+  api.get(
+    '/:id',
+    {
+      summary: 'One claim with its settlement and timeline',
+      params: claimParams,
+      responses: { 200: { description: 'The claim', schema: claimView } },
+      errors: [404],
+    },
+    async ({ params }, _req, res) => {
+      res.json(await service.get(currentPrincipal(res), params.id));
+    },
+  );
+
+  api.post(
+    '/:id/settlement',
+    {
+      summary: 'Check and record the shared settlement of a claim (workers; SAFE-CLAIM)',
+      params: claimParams,
+      body: settlementBody,
+      responses: { 200: { description: 'Recorded', schema: settlementResponse } },
+      errors: [404, 422],
+    },
+    async ({ params, body }, _req, res) => {
+      res.json(await service.settle(currentPrincipal(res), params.id, body));
+    },
+  );
+
+  return r;
+}

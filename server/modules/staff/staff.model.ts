@@ -1,0 +1,200 @@
+import { type Connection, type Model, Schema } from 'mongoose';
+import { registerModel } from '../../db/models';
+
+/** The collections of this slice, for `Database.ensureCollections`. */
+export const STAFF_COLLECTIONS = {
+  registrations: 'staff_registrations',
+  members: 'staff_members',
+  badRecords: 'staff_bad_records',
+  events: 'staff_events',
+} as const;
+
+/** Where a registration stands; `rejected` (the school did not confirm) is read from its process. */
+export type RegistrationStatus = 'submitted' | 'refused' | 'registered';
+
+/**
+ * A teacher registration of Annex 2 (附件2 学校教师信息登记表: school full name, name, gender,
+ * department, mobile) with the ID number the record check needs, and its `staff-registration`
+ * process. Personal data: the ID number is shown masked.
+ */
+export interface RegistrationDoc {
+  _id: string;
+  cityId: string;
+  countyId: string;
+  schoolId: string;
+  schoolFullName: string;
+  staffName: string;
+  gender: 'male' | 'female';
+  department: string;
+  mobile: string;
+  idNumber: string;
+  /** An outside professional (外聘), engaged by agreement (FEE-EXTERNAL). */
+  isExternal: boolean;
+  agreementNo?: string;
+  agreementFileRef?: string;
+  remunerationFen?: number;
+  submittedBy: string;
+  submittedAt: Date;
+  status: RegistrationStatus;
+  /** JSON of the RuleCitation[] that refused it. */
+  refusal?: string;
+  staffId?: string;
+  instanceKey?: string;
+  updatedAt: Date;
+}
+
+/** A registered member of a school's after-school service staff (课后服务人员). */
+export interface StaffMemberDoc {
+  _id: string;
+  cityId: string;
+  countyId: string;
+  schoolId: string;
+  schoolFullName: string;
+  name: string;
+  gender: 'male' | 'female';
+  department: string;
+  mobile: string;
+  employment: 'in-service' | 'external';
+  agreementNo?: string;
+  remunerationFen?: number;
+  registrationId: string;
+  recordCheck: 'clear';
+  registeredAt: Date;
+}
+
+/**
+ * An entry of the bad-record list (不良记录) a bureau keeps: `bad` bars the person (SAFE-STAFF),
+ * `pending` (a check under way) bars them too, `clear` records that a check found nothing.
+ * `_id` is the SHA-256 of the upper-cased ID number, so a lookup is by `_id` and the list
+ * holds no ID number in clear.
+ */
+export interface BadRecordDoc {
+  _id: string;
+  cityId: string;
+  countyId?: string;
+  name: string;
+  idNumberMasked: string;
+  status: 'bad' | 'pending' | 'clear';
+  note?: string;
+  recordedBy: string;
+  recordedAt: Date;
+}
+
+/** Something that happened to a registration; `_id` is `<registrationId>:<key>`. */
+export interface StaffEventDoc {
+  _id: string;
+  registrationId: string;
+  step: string;
+  status?: RegistrationStatus;
+  at: Date;
+  by: string;
+  data?: string;
+}
+
+/** This slice's models. */
+export interface StaffModels {
+  registrations: Model<RegistrationDoc>;
+  members: Model<StaffMemberDoc>;
+  badRecords: Model<BadRecordDoc>;
+  events: Model<StaffEventDoc>;
+}
+
+const opts = { versionKey: false } as const;
+const str = { type: String, required: true } as const;
+const date = { type: Date, required: true } as const;
+
+const registrationSchema = new Schema<RegistrationDoc>(
+  {
+    _id: String,
+    cityId: str,
+    countyId: str,
+    schoolId: str,
+    schoolFullName: str,
+    staffName: str,
+    gender: str,
+    department: str,
+    mobile: str,
+    idNumber: str,
+    isExternal: { type: Boolean, required: true },
+    agreementNo: String,
+    agreementFileRef: String,
+    remunerationFen: Number,
+    submittedBy: str,
+    submittedAt: date,
+    status: str,
+    refusal: String,
+    staffId: String,
+    instanceKey: String,
+    updatedAt: date,
+  },
+  opts,
+);
+
+const memberSchema = new Schema<StaffMemberDoc>(
+  {
+    _id: String,
+    cityId: str,
+    countyId: str,
+    schoolId: str,
+    schoolFullName: str,
+    name: str,
+    gender: str,
+    department: str,
+    mobile: str,
+    employment: str,
+    agreementNo: String,
+    remunerationFen: Number,
+    registrationId: str,
+    recordCheck: str,
+    registeredAt: date,
+  },
+  opts,
+);
+
+const badRecordSchema = new Schema<BadRecordDoc>(
+  {
+    _id: String,
+    cityId: str,
+    countyId: String,
+    name: str,
+    idNumberMasked: str,
+    status: str,
+    note: String,
+    recordedBy: str,
+    recordedAt: date,
+  },
+  opts,
+);
+
+const eventSchema = new Schema<StaffEventDoc>(
+  {
+    _id: String,
+    registrationId: str,
+    step: str,
+    status: String,
+    at: date,
+    by: str,
+    data: String,
+  },
+  opts,
+);
+
+/** Registers (once) and returns this slice's models on `connection`. */
+export function staffModels(connection: Connection): StaffModels {
+  return {
+    registrations: registerModel(
+      connection,
+      'StaffRegistration',
+      registrationSchema,
+      STAFF_COLLECTIONS.registrations,
+    ),
+    members: registerModel(connection, 'StaffMember', memberSchema, STAFF_COLLECTIONS.members),
+    badRecords: registerModel(
+      connection,
+      'StaffBadRecord',
+      badRecordSchema,
+      STAFF_COLLECTIONS.badRecords,
+    ),
+    events: registerModel(connection, 'StaffEvent', eventSchema, STAFF_COLLECTIONS.events),
+  };
+}

@@ -1,0 +1,475 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { abilityFor, accessibleQuery, subject } from '../../auth/abilities';
+import type { Principal } from '../../auth/principal';
+import { isDuplicateKey } from '../../db/models';
+import { NotFoundError, RuleViolationError, UserError, type RuleCitation } from '../../lib/errors';
+import { minutesOfDay } from '../../rules/dates';
+import { checkStaffMember } from '../../rules/staffing';
+import type { OrgModels, SchoolDoc } from '../org/org.model';
+import { type AttendanceService, onlySchoolOf } from '../safety/attendance.service';
+import type { ProcessPort } from '../safety/engine-port';
+import type {
+  BadRecordDoc,
+  RegistrationDoc,
+  RegistrationStatus,
+  StaffEventDoc,
+  StaffMemberDoc,
+  StaffModels,
+} from './staff.model';
+import type {
+  BadRecordBody,
+  ListStaffQuery,
+  RegisterBody,
+  ServiceHoursQuery,
+  StaffStepBody,
+} from './staff.schema';
+
+/** The registration process (processes/staff-registration.bpmn). */
+export const STAFF_PROCESS = 'staff-registration';
+
+/** A registration as the API shows it. */
+export interface RegistrationView {
+  id: string;
+  schoolId: string;
+  schoolFullName: string;
+  staffName: string;
+  gender: 'male' | 'female';
+  department: string;
+  mobile: string;
+  idNumberMasked: string;
+  isExternal: boolean;
+  agreementNo?: string;
+  agreementFileRef?: string;
+  remunerationFen?: number;
+  status: RegistrationStatus | 'rejected';
+  refusal?: RuleCitation[];
+  rejectionReason?: string;
+  staffId?: string;
+  instanceKey?: string;
+  currentSteps?: { id: string; name?: string }[];
+  submittedBy: string;
+  submittedAt: string;
+  timeline?: { step: string; status?: string; at: string; by: string; data?: unknown }[];
+}
+
+/** A member of the service staff as the API shows it. */
+export interface MemberView {
+  id: string;
+  schoolId: string;
+  schoolFullName: string;
+  name: string;
+  gender: 'male' | 'female';
+  department: string;
+  mobile: string;
+  employment: 'in-service' | 'external';
+  agreementNo?: string;
+  remunerationFen?: number;
+  registrationId: string;
+  registeredAt: string;
+}
+
+/** Teachers' service hours of a school in a month. */
+export interface ServiceHours {
+  schoolId: string;
+  month: string;
+  items: {
+    teacherUserId: string;
+    teacherName: string;
+    sessions: number;
+    minutes: number;
+    hours: number;
+  }[];
+  totalMinutes: number;
+}
+
+/**
+ * Service staff (课后服务人员): the teacher registration of Annex 2 with its process (a record
+ * check that bars anyone with a bad record, SAFE-STAFF; outside professionals only by agreement,
+ * FEE-EXTERNAL; the school's confirmation), the registered staff, the bureaus' bad-record list,
+ * and teachers' service hours per month from the sessions they ran (the basis of allowances).
+ */
+export class StaffService {
+  constructor(
+    private readonly m: StaffModels,
+    private readonly org: Pick<OrgModels, 'schools'>,
+    private readonly attendance: AttendanceService,
+    private readonly engine: ProcessPort,
+  ) {}
+
+  /**
+   * A school registers a person (附件2) and starts the registration process. An outside
+   * professional without an agreement is refused at once (FEE-EXTERNAL); the record check is
+   * the process's.
+   */
+  async register(p: Principal, body: RegisterBody): Promise<RegistrationView> {
+    const school = await this.schoolOf(p, body.schoolId);
+    const external = checkStaffMember({
+      staffId: 'new',
+      name: body.staffName,
+      employment: body.isExternal ? 'external' : 'in-service',
+      recordCheck: 'clear',
+      ...(body.agreementNo ? { agreement: { reference: body.agreementNo } } : {}),
+    }).warnings.filter((w) => w.rule === 'FEE-EXTERNAL');
+    if (external.length) throw new RuleViolationError(external);
+    const now = new Date();
+    const doc: RegistrationDoc = {
+      _id: `reg-${randomBytes(9).toString('base64url')}`,
+      cityId: school.cityId,
+      countyId: school.countyId,
+      schoolId: school._id,
+      schoolFullName: body.schoolFullName,
+      staffName: body.staffName,
+      gender: body.gender,
+      department: body.department,
+      mobile: body.mobile,
+      idNumber: body.idNumber.toUpperCase(),
+      isExternal: body.isExternal,
+      ...(body.isExternal && body.agreementNo ? { agreementNo: body.agreementNo } : {}),
+      ...(body.isExternal && body.agreementFileRef
+        ? { agreementFileRef: body.agreementFileRef }
+        : {}),
+      ...(body.isExternal && body.remunerationYuan !== undefined
+        ? { remunerationFen: Math.round(body.remunerationYuan * 100) }
+        : {}),
+      submittedBy: p.userId,
+      submittedAt: now,
+      status: 'submitted',
+      updatedAt: now,
+    };
+    if (!abilityFor(p).can('create', subject('Staff', doc)))
+      throw new UserError(403, 'FORBIDDEN', 'error.forbidden', 'may not register staff here');
+    await this.m.registrations.create(doc);
+    try {
+      const { schoolId: _ignored, ...form } = body;
+      doc.instanceKey = await this.engine.startProcess(STAFF_PROCESS, doc.schoolId, {
+        ...form,
+        idNumber: doc.idNumber,
+        registrationId: doc._id,
+        cityId: doc.cityId,
+        countyId: doc.countyId,
+        schoolId: doc.schoolId,
+        submittedBy: doc.submittedBy,
+      });
+    } catch (err) {
+      await this.m.registrations.deleteOne({ _id: doc._id });
+      throw err;
+    }
+    await this.m.registrations.updateOne(
+      { _id: doc._id },
+      { $set: { instanceKey: doc.instanceKey } },
+    );
+    await this.event(doc._id, 'submitted', undefined, p.userId, 'submitted');
+    return this.view(doc, true);
+  }
+
+  /** The registrations the caller may read, newest first. */
+  async list(
+    p: Principal,
+    q: ListStaffQuery,
+  ): Promise<{ items: RegistrationView[]; total: number }> {
+    const allowed = accessibleQuery(abilityFor(p), 'read', 'Staff');
+    if (!allowed) return { items: [], total: 0 };
+    const rows = await this.m.registrations
+      .find({ $and: [allowed, ...(q.schoolId ? [{ schoolId: q.schoolId }] : [])] })
+      .lean<RegistrationDoc[]>();
+    rows.sort((a, b) => b.submittedAt.getTime() - a.submittedAt.getTime());
+    const page = rows.slice(q.offset, q.offset + q.limit);
+    return { items: await Promise.all(page.map((r) => this.view(r, false))), total: rows.length };
+  }
+
+  /** One registration with its timeline; 404 for those who may not read it. */
+  async get(p: Principal, id: string): Promise<RegistrationView> {
+    const doc = await this.m.registrations.findById(id).lean<RegistrationDoc>();
+    if (!doc || !abilityFor(p).can('read', subject('Staff', doc))) throw new NotFoundError();
+    return this.view(doc, true);
+  }
+
+  /** A worker records a step of a registration (idempotent by key); a refusal sticks. */
+  async recordStep(p: Principal, id: string, body: StaffStepBody): Promise<void> {
+    const doc = await this.forWorker(p, id);
+    const recorded = await this.event(
+      doc._id,
+      body.step,
+      body.status,
+      p.userId,
+      body.key,
+      body.rules ? { rules: body.rules } : undefined,
+    );
+    if (!recorded || body.status !== 'refused') return;
+    await this.m.registrations.updateOne(
+      { _id: doc._id },
+      {
+        $set: {
+          status: 'refused',
+          ...(body.rules ? { refusal: JSON.stringify(body.rules) } : {}),
+          updatedAt: new Date(),
+        },
+      },
+    );
+  }
+
+  /**
+   * The record check of one person (workers): the bad-record list's entry, `clear` when the
+   * person is not on it.
+   */
+  async recordCheck(
+    p: Principal,
+    idNumber: string,
+  ): Promise<{ recordCheck: BadRecordDoc['status'] }> {
+    const entry = await this.m.badRecords.findById(recordKey(idNumber)).lean<BadRecordDoc>();
+    if (!entry || !abilityFor(p).can('read', subject('StaffRecord', entry)))
+      return { recordCheck: 'clear' };
+    return { recordCheck: entry.status };
+  }
+
+  /** A bureau records the outcome of a record check on its list (replacing an earlier one). */
+  async recordBadRecord(p: Principal, body: BadRecordBody) {
+    const ability = abilityFor(p);
+    const place = p.memberships
+      .filter((m) => m.role === 'countyBureau' || m.role === 'cityBureau')
+      .map((m) => ({
+        cityId: m.scope.cityId,
+        ...(m.scope.countyId ? { countyId: m.scope.countyId } : {}),
+      }))
+      .find((scope) => ability.can('create', subject('StaffRecord', scope)));
+    if (!place)
+      throw new UserError(403, 'FORBIDDEN', 'error.forbidden', 'only bureaus keep the list');
+    const doc: BadRecordDoc = {
+      _id: recordKey(body.idNumber),
+      ...place,
+      name: body.name,
+      idNumberMasked: maskIdNumber(body.idNumber),
+      status: body.status,
+      ...(body.note ? { note: body.note } : {}),
+      recordedBy: p.userId,
+      recordedAt: new Date(),
+    };
+    await this.m.badRecords.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    return badRecordView(doc);
+  }
+
+  /** The bad-record entries the caller may read. */
+  async listBadRecords(p: Principal) {
+    const allowed = accessibleQuery(abilityFor(p), 'read', 'StaffRecord');
+    if (!allowed) return { items: [], total: 0 };
+    const rows = await this.m.badRecords.find(allowed).lean<BadRecordDoc[]>();
+    rows.sort((a, b) => b.recordedAt.getTime() - a.recordedAt.getTime());
+    return { items: rows.map(badRecordView), total: rows.length };
+  }
+
+  /**
+   * The `register-staff` job (workers): the registration's person recorded as service staff.
+   * Idempotent: the member's id derives from the registration's.
+   */
+  async registerMember(p: Principal, registrationId: string): Promise<{ staffId: string }> {
+    const reg = await this.forWorker(p, registrationId);
+    const staffId = `staff-${reg._id.replace(/^reg-/, '')}`;
+    const member: StaffMemberDoc = {
+      _id: staffId,
+      cityId: reg.cityId,
+      countyId: reg.countyId,
+      schoolId: reg.schoolId,
+      schoolFullName: reg.schoolFullName,
+      name: reg.staffName,
+      gender: reg.gender,
+      department: reg.department,
+      mobile: reg.mobile,
+      employment: reg.isExternal ? 'external' : 'in-service',
+      ...(reg.agreementNo ? { agreementNo: reg.agreementNo } : {}),
+      ...(reg.remunerationFen !== undefined ? { remunerationFen: reg.remunerationFen } : {}),
+      registrationId: reg._id,
+      recordCheck: 'clear',
+      registeredAt: new Date(),
+    };
+    if (!abilityFor(p).can('create', subject('Staff', member))) throw new NotFoundError();
+    try {
+      await this.m.members.create(member);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    await this.m.registrations.updateOne(
+      { _id: reg._id },
+      { $set: { status: 'registered', staffId, updatedAt: new Date() } },
+    );
+    await this.event(reg._id, 'registered', 'registered', p.userId, `registered:${staffId}`);
+    return { staffId };
+  }
+
+  /** The service staff the caller may read. */
+  async members(p: Principal, q: ListStaffQuery): Promise<{ items: MemberView[]; total: number }> {
+    const allowed = accessibleQuery(abilityFor(p), 'read', 'Staff');
+    if (!allowed) return { items: [], total: 0 };
+    const rows = await this.m.members
+      .find({ $and: [allowed, ...(q.schoolId ? [{ schoolId: q.schoolId }] : [])] })
+      .lean<StaffMemberDoc[]>();
+    rows.sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
+    return {
+      items: rows.slice(q.offset, q.offset + q.limit).map(memberView),
+      total: rows.length,
+    };
+  }
+
+  /**
+   * Teachers' service hours in a month: the sessions of the school each teacher ran (opened
+   * the attendance of), at the filed plan's start and end times. The basis of allowances
+   * (绩效); the school's admin and principal and the bureaus read them.
+   */
+  async serviceHours(p: Principal, q: ServiceHoursQuery): Promise<ServiceHours> {
+    const school = await this.schoolOf(p, q.schoolId);
+    if (
+      !abilityFor(p).can(
+        'read',
+        subject('Staff', {
+          cityId: school.cityId,
+          countyId: school.countyId,
+          schoolId: school._id,
+        }),
+      )
+    )
+      throw new NotFoundError();
+    const sheets = await this.attendance.sheetsOfMonth(school._id, q.month);
+    const byTeacher = new Map<string, ServiceHours['items'][number]>();
+    for (const s of sheets) {
+      const minutes = Math.max(0, minutesOfDay(s.end) - minutesOfDay(s.start));
+      const row = byTeacher.get(s.teacherUserId) ?? {
+        teacherUserId: s.teacherUserId,
+        teacherName: s.teacherName,
+        sessions: 0,
+        minutes: 0,
+        hours: 0,
+      };
+      row.sessions += 1;
+      row.minutes += minutes;
+      row.hours = Math.round((row.minutes / 60) * 100) / 100;
+      byTeacher.set(s.teacherUserId, row);
+    }
+    const items = [...byTeacher.values()].sort((a, b) => b.minutes - a.minutes);
+    return {
+      schoolId: school._id,
+      month: q.month,
+      items,
+      totalMinutes: items.reduce((sum, i) => sum + i.minutes, 0),
+    };
+  }
+
+  // helpers //////////
+
+  private async schoolOf(p: Principal, schoolId?: string): Promise<SchoolDoc> {
+    const school = await this.org.schools.findById(schoolId ?? onlySchoolOf(p)).lean<SchoolDoc>();
+    if (!school) throw new NotFoundError();
+    return school;
+  }
+
+  private async forWorker(p: Principal, id: string): Promise<RegistrationDoc> {
+    const doc = await this.m.registrations.findById(id).lean<RegistrationDoc>();
+    if (!doc || !abilityFor(p).can('update', subject('Staff', doc))) throw new NotFoundError();
+    return doc;
+  }
+
+  /** Records an event once per key; false when it was recorded before. */
+  private async event(
+    registrationId: string,
+    step: string,
+    status: RegistrationStatus | undefined,
+    by: string,
+    key: string,
+    data?: object,
+  ): Promise<boolean> {
+    try {
+      await this.m.events.create({
+        _id: `${registrationId}:${key}`,
+        registrationId,
+        step,
+        ...(status ? { status } : {}),
+        at: new Date(),
+        by,
+        ...(data ? { data: JSON.stringify(data) } : {}),
+      } satisfies StaffEventDoc);
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  private async view(r: RegistrationDoc, detail: boolean): Promise<RegistrationView> {
+    const snap = r.instanceKey ? await this.engine.snapshot(r.instanceKey) : undefined;
+    // the school's "no" leaves the registration submitted and ends its process
+    const rejected = r.status === 'submitted' && snap !== undefined && snap.state !== 'ACTIVE';
+    const reason = snap?.variables.confirmationReason;
+    const view: RegistrationView = {
+      id: r._id,
+      schoolId: r.schoolId,
+      schoolFullName: r.schoolFullName,
+      staffName: r.staffName,
+      gender: r.gender,
+      department: r.department,
+      mobile: r.mobile,
+      idNumberMasked: maskIdNumber(r.idNumber),
+      isExternal: r.isExternal,
+      ...(r.agreementNo ? { agreementNo: r.agreementNo } : {}),
+      ...(r.agreementFileRef ? { agreementFileRef: r.agreementFileRef } : {}),
+      ...(r.remunerationFen !== undefined ? { remunerationFen: r.remunerationFen } : {}),
+      status: rejected ? 'rejected' : r.status,
+      ...(r.refusal ? { refusal: JSON.parse(r.refusal) as RuleCitation[] } : {}),
+      ...(rejected && typeof reason === 'string' ? { rejectionReason: reason } : {}),
+      ...(r.staffId ? { staffId: r.staffId } : {}),
+      ...(r.instanceKey ? { instanceKey: r.instanceKey } : {}),
+      ...(snap?.state === 'ACTIVE' ? { currentSteps: snap.steps } : {}),
+      submittedBy: r.submittedBy,
+      submittedAt: new Date(r.submittedAt).toISOString(),
+    };
+    if (detail) {
+      const events = await this.m.events
+        .find({ registrationId: r._id })
+        .sort({ at: 1 })
+        .lean<StaffEventDoc[]>();
+      view.timeline = events.map((e) => ({
+        step: e.step,
+        ...(e.status ? { status: e.status } : {}),
+        at: e.at.toISOString(),
+        by: e.by,
+        ...(e.data ? { data: JSON.parse(e.data) as unknown } : {}),
+      }));
+    }
+    return view;
+  }
+}
+
+/** The bad-record list's key of an ID number: SHA-256 of its upper-cased form. */
+export function recordKey(idNumber: string): string {
+  return createHash('sha256').update(idNumber.trim().toUpperCase()).digest('hex');
+}
+
+/** `411102********701X`: the region and the last four digits. */
+export function maskIdNumber(idNumber: string): string {
+  return `${idNumber.slice(0, 6)}${'*'.repeat(Math.max(0, idNumber.length - 10))}${idNumber.slice(-4)}`;
+}
+
+function badRecordView(d: BadRecordDoc) {
+  return {
+    id: d._id,
+    name: d.name,
+    idNumberMasked: d.idNumberMasked,
+    status: d.status,
+    ...(d.note ? { note: d.note } : {}),
+    recordedAt: new Date(d.recordedAt).toISOString(),
+  };
+}
+
+function memberView(m: StaffMemberDoc): MemberView {
+  return {
+    id: m._id,
+    schoolId: m.schoolId,
+    schoolFullName: m.schoolFullName,
+    name: m.name,
+    gender: m.gender,
+    department: m.department,
+    mobile: m.mobile,
+    employment: m.employment,
+    ...(m.agreementNo ? { agreementNo: m.agreementNo } : {}),
+    ...(m.remunerationFen !== undefined ? { remunerationFen: m.remunerationFen } : {}),
+    registrationId: m.registrationId,
+    registeredAt: new Date(m.registeredAt).toISOString(),
+  };
+}
