@@ -31,6 +31,7 @@ import { createSafety, processPort } from './modules/safety';
 import { createStaff } from './modules/staff';
 import { createParameters } from './modules/parameters';
 import { createPlans, plansEnginePort } from './modules/plans';
+import { createDashboard } from './modules/dashboard';
 import { orgModels } from './modules/org/org.model';
 import { createInboxIndex, createTasks } from './modules/tasks';
 import { ensureInProcessWorkerAccount } from './modules/users/worker-account';
@@ -168,6 +169,7 @@ export async function startServer(
     parameters: parameters.service,
     requireSession: auth.requireSession,
   });
+  const dashboard = await createDashboard({ db, requireSession: auth.requireSession });
   const app = createApp({
     db,
     logger,
@@ -188,6 +190,7 @@ export async function startServer(
       { path: '/api/staff', router: staff.router },
       { path: '/api/parameters', router: parameters.router },
       { path: '/api/plans', router: plans.router },
+      { path: '/api/dashboard', router: dashboard.router },
       {
         path: '/v2',
         router: createV2Router({ engine, accounts, sessionPrincipal: auth.v2SessionPrincipal }),

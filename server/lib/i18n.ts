@@ -1,3 +1,4 @@
+import { zhCNDashboard } from './i18n-dashboard';
 import { zhCNRules } from './i18n-rules';
 
 /**
@@ -310,6 +311,7 @@ export const zhCN = {
   'notify.payment-discrepancy.title': '微信支付对账差异（{date}）',
   'notify.payment-discrepancy.body': '{what}。订单号 {outTradeNo}，请核对后在系统中登记处理结果。',
   ...zhCNRules,
+  ...zhCNDashboard,
 } as const;
 
 /** A key of the zh-CN message table. */
