@@ -38,6 +38,31 @@ const baseSchema = z.object({
   KEHOU_SERVICE_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   /** `in-process`: `npm start` runs the job workers too; `off`: they run elsewhere (`npm run workers`). */
   KEHOU_WORKERS: z.enum(['in-process', 'off']).default('in-process'),
+  /**
+   * This server's public base URL (https://…, no trailing slash): where WeChat Pay and WeCom
+   * call back and what links in messages point to. Default `http://HOST:PORT`.
+   */
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, 'must be an http(s) URL without query')
+    .optional(),
+  /**
+   * The deployment's WeChat Pay merchant (docs/integrations.md), used for schools whose
+   * administrators entered none: all of MCH_ID, APP_ID, SERIAL_NO, PRIVATE_KEY_FILE and
+   * API_V3_KEY, or none; PUBLIC_KEY_ID with PUBLIC_KEY_FILE in the public-key mode.
+   */
+  WECHATPAY_MCH_ID: z
+    .string()
+    .regex(/^\d{8,12}$/, 'must be the 商户号 (digits)')
+    .optional(),
+  WECHATPAY_APP_ID: z.string().min(1).optional(),
+  WECHATPAY_SERIAL_NO: z.string().min(1).optional(),
+  WECHATPAY_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  WECHATPAY_API_V3_KEY: z.string().length(32, 'must be the 32-character APIv3 key').optional(),
+  WECHATPAY_PUBLIC_KEY_ID: z.string().min(1).optional(),
+  WECHATPAY_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  /** WeChat Pay's API base URL (default the production API; a contract server in tests). */
+  WECHATPAY_BASE_URL: z.string().url().optional(),
   /** Milliseconds allowed for in-flight requests to finish on shutdown. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Maximum JSON request body. */
@@ -47,7 +72,29 @@ const baseSchema = z.object({
     .default('1mb'),
 });
 
+const MERCHANT_KEYS = [
+  'WECHATPAY_MCH_ID',
+  'WECHATPAY_APP_ID',
+  'WECHATPAY_SERIAL_NO',
+  'WECHATPAY_PRIVATE_KEY_FILE',
+  'WECHATPAY_API_V3_KEY',
+] as const;
+
 const envSchema = baseSchema.superRefine((env, ctx) => {
+  const given = MERCHANT_KEYS.filter((k) => env[k]);
+  if (given.length > 0 && given.length < MERCHANT_KEYS.length)
+    for (const key of MERCHANT_KEYS.filter((k) => !env[k]))
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: 'is required with the other WECHATPAY_ keys',
+      });
+  if (Boolean(env.WECHATPAY_PUBLIC_KEY_ID) !== Boolean(env.WECHATPAY_PUBLIC_KEY_FILE))
+    ctx.addIssue({
+      code: 'custom',
+      path: [env.WECHATPAY_PUBLIC_KEY_ID ? 'WECHATPAY_PUBLIC_KEY_FILE' : 'WECHATPAY_PUBLIC_KEY_ID'],
+      message: 'WECHATPAY_PUBLIC_KEY_ID and WECHATPAY_PUBLIC_KEY_FILE go together',
+    });
   if (env.NODE_ENV !== 'production') return;
   for (const key of ['SESSION_SECRET', 'DATA_ENCRYPTION_KEY'] as const) {
     if (!env[key])

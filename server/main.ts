@@ -25,6 +25,9 @@ import { createEnrolment } from './modules/enrolment';
 import { createForms } from './modules/forms';
 import { enrolmentEnginePort } from './modules/enrolment/engine-port';
 import { createNotifications } from './modules/notifications';
+import { composePayments } from './modules/payments/compose';
+import { dataEncryptionBox } from './integrations/data-key';
+import { merchantFromConfig } from './integrations/wechatpay/config';
 import { billingEnginePort, createBilling } from './modules/billing';
 import { createClaims } from './modules/claims';
 import { createSafety, processPort } from './modules/safety';
@@ -132,6 +135,17 @@ export async function startServer(
     engine: billingEnginePort(engine),
     requireSession: auth.requireSession,
   });
+  const payments = await composePayments({
+    db,
+    billing: billing.service,
+    notifications: notifications.service,
+    requireSession: auth.requireSession,
+    logger,
+    merchant: merchantFromConfig(config),
+    box: dataEncryptionBox(config),
+    publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+    ...(config.WECHATPAY_BASE_URL ? { client: { baseUrl: config.WECHATPAY_BASE_URL } } : {}),
+  });
   // incidents, claims and staff registrations start on the school's resolved process
   const schoolProcesses = processPort(
     engine,
@@ -185,6 +199,7 @@ export async function startServer(
       { path: '/api/enrolment', router: enrolment.router },
       { path: '/api/notifications', router: notifications.router },
       { path: '/api/billing', router: billing.router },
+      { path: '/api/payments', router: payments.router },
       { path: '/api/safety', router: safety.router },
       { path: '/api/claims', router: claims.router },
       { path: '/api/staff', router: staff.router },
@@ -234,6 +249,7 @@ export async function startServer(
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        payments.schedule?.stop();
         await workers
           ?.stop()
           .catch((err: unknown) => logger.warn({ err }, 'stopping the workers failed'));

@@ -31,9 +31,12 @@ describe('authorization table', () => {
     // when
     const students = accessibleQuery(ability, 'read', 'Student');
     const bills = accessibleQuery(ability, 'read', 'Bill');
+    const ledger = accessibleQuery(ability, 'read', 'LedgerEntry');
 
     // then
     expect(students).toEqual({ $or: [{ schoolId: 's' }, { 'guardians.userId': 'u1' }] });
-    expect(bills).toBeNull();
+    // a parent reads their own children's bills, a teacher none; neither the school's ledger
+    expect(bills).toEqual({ $or: [{ 'guardians.userId': 'u1' }] });
+    expect(ledger).toBeNull();
   });
 });

@@ -36,6 +36,14 @@ export class NotificationService {
         'error.forbidden',
         'only job workers send notifications',
       );
+    return this.deliver(body);
+  }
+
+  /**
+   * Sends once per key and recipient without a caller: for what the server itself reports
+   * (payment discrepancies found by the daily reconciliation). Workers go through `send`.
+   */
+  async deliver(body: SendNotificationBody): Promise<{ delivered: number; duplicates: number }> {
     const recipients = [
       ...new Set([...body.users.map((u) => `user:${u}`), ...body.groups.map((g) => `group:${g}`)]),
     ];

@@ -1,0 +1,82 @@
+import type { RequestHandler } from 'express';
+import type { Database } from '../../db/connection';
+import type { SecretBox } from '../../integrations/secret-box';
+import type {
+  WechatPayClientOptions,
+  WechatPayMerchant,
+} from '../../integrations/wechatpay/client';
+import { NotFoundError } from '../../lib/errors';
+import { t } from '../../lib/i18n';
+import type { Logger } from '../../lib/logger';
+import type { BillingService } from '../billing/billing.service';
+import type { NotificationService } from '../notifications/notifications.service';
+import { orgModels } from '../org/org.model';
+import { billingPortOf } from './billing-port';
+import { createPayments } from './index';
+
+/**
+ * Payments joined to the product (server/main.ts and the domain test harness): bills of the
+ * billing module are what is ordered and settled; a withdrawal's refund of a bill paid by
+ * WeChat Pay goes back the way it came; a difference the daily reconciliation finds is told
+ * to the school's admins and the county's bureau in-app, who resolve it at
+ * /api/payments/discrepancies.
+ */
+export async function composePayments(deps: {
+  db: Database;
+  billing: BillingService;
+  notifications: NotificationService;
+  requireSession: RequestHandler;
+  logger: Logger;
+  merchant?: Omit<WechatPayMerchant, 'notifyUrl'>;
+  box: SecretBox;
+  publicUrl: string;
+  client?: WechatPayClientOptions;
+  schedule?: boolean;
+}): Promise<Awaited<ReturnType<typeof createPayments>>> {
+  const org = orgModels(deps.db.connection);
+  const payments = await createPayments({
+    db: deps.db,
+    billing: billingPortOf(
+      deps.billing,
+      async (schoolId) => {
+        const school = await org.schools.findById(schoolId).lean();
+        if (!school) throw new NotFoundError(`no school ${schoolId}`);
+        return { cityId: school.cityId, countyId: school.countyId };
+      },
+      (bill) =>
+        t('payments.order.description', {
+          month: `${bill.month.slice(0, 4)}年${Number(bill.month.slice(5, 7))}月`,
+          student: bill.studentName,
+        }),
+    ),
+    requireSession: deps.requireSession,
+    logger: deps.logger,
+    ...(deps.merchant ? { merchant: deps.merchant } : {}),
+    box: deps.box,
+    publicUrl: deps.publicUrl,
+    ...(deps.client ? { client: deps.client } : {}),
+    ...(deps.schedule === undefined ? {} : { schedule: deps.schedule }),
+    incidents: async (d) => {
+      const groups = [
+        ...(d.schoolId ? [`school:${d.schoolId}:admin`] : []),
+        ...(d.countyId ? [`county:${d.countyId}:bureau`] : []),
+      ];
+      if (groups.length === 0) return;
+      await deps.notifications.deliver({
+        key: `discrepancy:${d._id}`,
+        template: 'payment-discrepancy',
+        users: [],
+        groups,
+        data: {
+          what: t(`payments.discrepancy.${d.kind}`),
+          date: d.date,
+          outTradeNo: d.outTradeNo ?? d.outRefundNo ?? '—',
+        },
+      });
+    },
+  });
+  deps.billing.onRefund(async ({ bill, refundFen, withdrawnOn }) => {
+    await payments.service.refundWithdrawal({ billId: bill._id, withdrawnOn, refundFen });
+  });
+  return payments;
+}
