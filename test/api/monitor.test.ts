@@ -317,6 +317,70 @@ describe('instance monitor', () => {
     expect(job).toMatchObject({ retries: 3 });
   });
 
+  it('should count active instances and incidents per element for the diagram, per reader', async () => {
+    // given a school of its own with three instances: one checked, one failed, one waiting
+    const tree = buildOrgTree({ cityId: cityA });
+    const first = await h.start(tree);
+    const second = await h.start(tree);
+    await h.start(tree);
+    await h.passCheck(first);
+    await h.failCheck(second);
+    const own = await as('statsAdmin', 'schoolAdmin', schoolScope(tree));
+
+    // when
+    const byAdmin = await own.agent.get(`/api/monitor/statistics?process=${MONITOR_PROCESS}`);
+    const byCity = await client('city').agent.get(
+      `/api/monitor/statistics?process=${MONITOR_PROCESS}&schoolId=${tree.school._id}`,
+    );
+    const byOtherSchool = await client('adminB').agent.get(
+      `/api/monitor/statistics?process=${MONITOR_PROCESS}&schoolId=${tree.school._id}`,
+    );
+    const byParent = await client('parent').agent.get(
+      `/api/monitor/statistics?process=${MONITOR_PROCESS}`,
+    );
+
+    // then
+    expect(byAdmin.status).toBe(200);
+    expect(byAdmin.body.items).toEqual([
+      expect.objectContaining({
+        processId: MONITOR_PROCESS,
+        processName: '报名审核（监控测试）',
+        processVersion: 1,
+        instances: { active: 3, completed: 0, terminated: 0, withIncident: 1 },
+        elements: [
+          { elementId: 'CheckEligibility', elementName: '资格检查', active: 2, incidents: 1 },
+          { elementId: 'ClassReview', elementName: '班级审核', active: 1, incidents: 0 },
+        ],
+      }),
+    ]);
+    expect(byCity.body.items[0].elements).toEqual(byAdmin.body.items[0].elements);
+    expect(byOtherSchool.body.items).toEqual([]);
+    expect(byParent.body.items).toEqual([]);
+  });
+
+  it('should give the diagram of a version only to those who read an instance of it', async () => {
+    // given
+    const instance = await client('teacher').agent.get(`/api/monitor/instances/${inA1}`);
+    const key = instance.body.processDefinitionKey as string;
+
+    // when
+    const byTeacher = await client('teacher').agent.get(`/api/monitor/definitions/${key}`);
+    const byParent = await client('parent').agent.get(`/api/monitor/definitions/${key}`);
+    const unknown = await client('admin').agent.get('/api/monitor/definitions/99999999');
+
+    // then
+    expect(byTeacher.status).toBe(200);
+    expect(byTeacher.body).toMatchObject({
+      key,
+      processId: MONITOR_PROCESS,
+      processName: '报名审核（监控测试）',
+      processVersion: 1,
+    });
+    expect(byTeacher.body.xml).toContain('id="CheckEligibility"');
+    expect([byParent.status, unknown.status]).toEqual([404, 404]);
+    expect(byParent.body.code).toBe('DEFINITION_NOT_FOUND');
+  });
+
   it('should answer 404 for an unknown incident', async () => {
     // when
     const res = await client('admin').post('/api/monitor/incidents/99999999/retry');

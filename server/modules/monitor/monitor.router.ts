@@ -3,6 +3,8 @@ import { abilityFor } from '../../auth/abilities';
 import { declareRoutes } from '../../http/route-registry';
 import { currentPrincipal } from '../auth';
 import {
+  definitionParams,
+  definitionView,
   incidentList,
   incidentParams,
   instanceDetail,
@@ -10,6 +12,8 @@ import {
   instanceParams,
   listInstancesQuery,
   retryIncidentBody,
+  statistics,
+  statisticsQuery,
   timeline,
 } from './monitor.schema';
 import type { MonitorService } from './monitor.service';
@@ -75,6 +79,32 @@ export function createMonitorRouter(
     },
     async ({ params }, _req, res) => {
       res.json(await service.incidents(abilityFor(currentPrincipal(res)), params.key));
+    },
+  );
+
+  api.get(
+    '/statistics',
+    {
+      summary: "A process's readable instances counted per element and version (active, incidents)",
+      query: statisticsQuery,
+      responses: { 200: { description: 'Per version, newest first', schema: statistics } },
+    },
+    async ({ query }, _req, res) => {
+      res.json(await service.statistics(abilityFor(currentPrincipal(res)), query));
+    },
+  );
+
+  api.get(
+    '/definitions/:key',
+    {
+      summary:
+        'A deployed process version with its BPMN XML (for those who read an instance of it)',
+      params: definitionParams,
+      responses: { 200: { description: 'The version and its XML', schema: definitionView } },
+      errors: [404],
+    },
+    async ({ params }, _req, res) => {
+      res.json(await service.definition(abilityFor(currentPrincipal(res)), params.key));
     },
   );
 

@@ -24,6 +24,16 @@ export const listInstancesQuery = z.strictObject({
 });
 export type ListInstancesQuery = z.infer<typeof listInstancesQuery>;
 
+/** `GET /api/monitor/statistics` query: one process's instances, optionally of one school. */
+export const statisticsQuery = z.strictObject({
+  process: z.string().min(1).max(200),
+  schoolId: idSchema.optional(),
+});
+export type StatisticsQuery = z.infer<typeof statisticsQuery>;
+
+/** `/api/monitor/definitions/:key` path. */
+export const definitionParams = z.strictObject({ key: engineKey });
+
 /** `/api/monitor/instances/:key…` path. */
 export const instanceParams = z.strictObject({ key: engineKey });
 
@@ -127,7 +137,46 @@ export const incident = z.object({
 /** An instance's incidents, newest first. */
 export const incidentList = z.object({ items: z.array(incident) });
 
+/** How many instances stand on one element now, and how many of those have an incident. */
+export const elementStatistics = z.object({
+  elementId: z.string(),
+  elementName: z.string(),
+  active: z.number().int(),
+  incidents: z.number().int(),
+});
+
+/** One deployed version of a process and its readable instances, counted per element. */
+export const definitionStatistics = z.object({
+  processDefinitionKey: z.string(),
+  processId: z.string(),
+  processName: z.string(),
+  processVersion: z.number().int(),
+  tenantId: z.string(),
+  instances: z.object({
+    active: z.number().int(),
+    completed: z.number().int(),
+    terminated: z.number().int(),
+    withIncident: z.number().int(),
+  }),
+  elements: z.array(elementStatistics),
+});
+
+/** The statistics of a process, newest version first. */
+export const statistics = z.object({ items: z.array(definitionStatistics) });
+
+/** A deployed process version with its BPMN XML, for the diagram. */
+export const definitionView = z.object({
+  key: z.string(),
+  processId: z.string(),
+  processName: z.string(),
+  processVersion: z.number().int(),
+  tenantId: z.string(),
+  xml: z.string(),
+});
+
 export type CurrentStep = z.infer<typeof currentStep>;
+export type DefinitionStatistics = z.infer<typeof definitionStatistics>;
+export type DefinitionView = z.infer<typeof definitionView>;
 export type InstanceSummary = z.infer<typeof instanceSummary>;
 export type InstancePage = z.infer<typeof instancePage>;
 export type InstanceDetail = z.infer<typeof instanceDetail>;

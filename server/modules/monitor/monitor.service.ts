@@ -10,11 +10,14 @@ import { type MessageKey, t } from '../../lib/i18n';
 import type { UserService } from '../users/users.service';
 import type {
   CurrentStep,
+  DefinitionStatistics,
+  DefinitionView,
   Incident,
   InstanceDetail,
   InstancePage,
   InstanceSummary,
   ListInstancesQuery,
+  StatisticsQuery,
   Timeline,
   TimelineEntry,
 } from './monitor.schema';
@@ -73,6 +76,100 @@ export class MonitorService {
     return {
       ...(await this.summary(doc)),
       actions: { retry: ability.can('update', subject('Instance', doc)) },
+    };
+  }
+
+  /**
+   * A process's instances the caller may read, per deployed version (newest first): how many
+   * are active, completed, terminated or have an incident, and per element how many active
+   * instances stand on it and how many of those are stuck on an incident (the monitor's
+   * diagram overlays).
+   */
+  async statistics(
+    ability: AppAbility,
+    q: StatisticsQuery,
+  ): Promise<{ items: DefinitionStatistics[] }> {
+    const access = accessibleQuery(ability, 'read', 'Instance');
+    if (!access) return { items: [] };
+    const docs = await this.instances
+      .find(
+        {
+          $and: [
+            access,
+            { bpmnProcessId: q.process },
+            ...(q.schoolId ? [{ schoolId: q.schoolId }] : []),
+          ],
+        } as Filter<ScopedInstanceDoc>,
+        { projection: { fx: 0 } },
+      )
+      .toArray();
+    const byKey = new Map<string, DefinitionStatistics>();
+    const elements = new Map<string, Map<string, { active: number; incidents: number }>>();
+    for (const doc of docs) {
+      let stats = byKey.get(doc.processDefinitionKey);
+      const { def, proc } = await this.engine.definition(doc.processDefinitionKey);
+      if (!stats) {
+        stats = {
+          processDefinitionKey: doc.processDefinitionKey,
+          processId: doc.bpmnProcessId,
+          processName: def.name ?? proc.name ?? doc.bpmnProcessId,
+          processVersion: doc.processVersion,
+          tenantId: def.tenantId,
+          instances: { active: 0, completed: 0, terminated: 0, withIncident: 0 },
+          elements: [],
+        };
+        byKey.set(doc.processDefinitionKey, stats);
+        elements.set(doc.processDefinitionKey, new Map());
+      }
+      const state =
+        doc.state === 'ACTIVE' ? 'active' : doc.state === 'COMPLETED' ? 'completed' : 'terminated';
+      stats.instances[state]++;
+      if (doc.hasIncident) stats.instances.withIncident++;
+      if (doc.state !== 'ACTIVE' || !doc.s) continue;
+      const counts = elements.get(doc.processDefinitionKey)!;
+      for (const step of currentSteps(doc, proc)) {
+        const c = counts.get(step.elementId) ?? { active: 0, incidents: 0 };
+        c.active += step.count;
+        counts.set(step.elementId, c);
+      }
+      for (const e of Object.values(parseState(doc).els)) {
+        if (!e.inc) continue;
+        const c = counts.get(e.id) ?? { active: 0, incidents: 0 };
+        c.incidents++;
+        counts.set(e.id, c);
+      }
+    }
+    const items = [...byKey.values()].sort((a, b) => b.processVersion - a.processVersion);
+    for (const item of items) {
+      const { proc } = await this.engine.definition(item.processDefinitionKey);
+      item.elements = [...elements.get(item.processDefinitionKey)!.entries()]
+        .map(([elementId, c]) => ({ elementId, elementName: elementName(proc, elementId), ...c }))
+        .sort((a, b) => a.elementId.localeCompare(b.elementId));
+    }
+    return { items };
+  }
+
+  /**
+   * A deployed version with its XML, for the diagram: only for those who may read at least one
+   * instance of it (another school's variant is not found, as if it did not exist).
+   */
+  async definition(ability: AppAbility, key: string): Promise<DefinitionView> {
+    const access = accessibleQuery(ability, 'read', 'Instance');
+    const found = access
+      ? await this.instances.findOne(
+          { $and: [access, { processDefinitionKey: key }] } as Filter<ScopedInstanceDoc>,
+          { projection: { _id: 1 } },
+        )
+      : null;
+    const def = found ? await this.engine.definition(key).catch(() => undefined) : undefined;
+    if (!def) throw new NotFoundError(`流程版本 ${key} 不存在`, 'DEFINITION_NOT_FOUND');
+    return {
+      key,
+      processId: def.def.bpmnProcessId,
+      processName: def.def.name ?? def.proc.name ?? def.def.bpmnProcessId,
+      processVersion: def.def.version,
+      tenantId: def.def.tenantId,
+      xml: def.def.xml,
     };
   }
 
