@@ -30,6 +30,7 @@ export type SubjectName =
   | 'LedgerEntry'
   | 'Instance'
   | 'CountyParameters'
+  | 'WecomApp'
   | SafetySubjectName
   | CatalogSubjectName;
 
@@ -385,4 +386,15 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   update('countyBureau', 'Payment'),
   create('worker', 'Payment', 'scope'),
   create('cityBureau', 'Payment', 'scope'),
+
+  // WeCom (/api/wecom, docs/integrations.md): a school's admin enters the school's WeCom app
+  // (CorpID, AgentId, Secret, callback Token and EncodingAESKey; secrets never shown again), a
+  // county bureau its county's and its schools'; the principal and the city bureau read the
+  // settings and the recorded deliveries.
+  read('schoolAdmin', 'WecomApp'),
+  read('principal', 'WecomApp'),
+  read('countyBureau', 'WecomApp'),
+  read('cityBureau', 'WecomApp'),
+  update('schoolAdmin', 'WecomApp'),
+  update('countyBureau', 'WecomApp'),
 ];

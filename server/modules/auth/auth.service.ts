@@ -133,6 +133,19 @@ export class AuthService {
   }
 
   /**
+   * Signs in a user whom another provider vouched for (WeCom's web sign-in): no password, the
+   * same session as a password sign-in. Refuses a disabled, locked or service account (401).
+   */
+  async signInVerified(user: UserDoc, via: string): Promise<SignedIn> {
+    const now = this.s.now();
+    if (user.disabled || user.kind === 'service' || (user.lockedUntil && user.lockedUntil > now))
+      throw new UserError(401, 'INVALID_CREDENTIALS', 'auth.invalid_credentials');
+    await this.users.recordLogin(user._id, now);
+    this.logger.info({ userId: user._id, via, event: 'login' }, 'signed in');
+    return this.startSession(user);
+  }
+
+  /**
    * The principal of a service account (a user of kind `service`, e.g. the job workers)
    * presenting its username and password with each request (HTTP Basic), without a session.
    * People never sign in this way. A verified password is remembered per credentials version,

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Request, RequestHandler, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Database } from '../../db/connection';
 import type { Principal } from '../../auth/principal';
 import type { Role } from '../../auth/roles';
 import type { Principal as V2Principal } from '../../engine/api/v2.router';
 import type { Logger } from '../../lib/logger';
-import { USER_COLLECTIONS } from '../users/users.model';
+import { USER_COLLECTIONS, type UserDoc } from '../users/users.model';
 import { AUTH_COLLECTIONS } from './auth.model';
 import { SessionGate } from './auth.middleware';
 import { createAuthRouter } from './auth.router';
@@ -33,6 +33,11 @@ export interface Auth {
   principalWithRoles(roles: readonly Role[]): (req: Request) => Promise<Principal | undefined>;
   /** The /v2 router's `sessionPrincipal`: users holding {@link V2_SESSION_ROLES}. */
   v2SessionPrincipal(req: Request): Promise<V2Principal | undefined>;
+  /**
+   * Signs in a user another provider vouched for (WeCom): ends the browser's previous session,
+   * sets the cookies, answers the CSRF token.
+   */
+  signInVerified(req: Request, res: Response, user: UserDoc, via: string): Promise<string>;
   service: AuthService;
 }
 
@@ -65,6 +70,13 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
     v2SessionPrincipal: async (req) => {
       const p = await v2User(req);
       return p && { kind: 'user', id: p.userId };
+    },
+    async signInVerified(req, res, user, via) {
+      const previous = await gate.resolve(req);
+      const signedIn = await service.signInVerified(user, via);
+      if (previous) await service.logout(previous.token);
+      gate.setCookies(res, signedIn.token);
+      return service.csrfToken(signedIn.token);
     },
     service,
   };

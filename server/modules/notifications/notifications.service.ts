@@ -16,13 +16,36 @@ export interface NotificationView {
   read: boolean;
 }
 
+/** A notification recorded for one user, as other channels (WeCom) are told of it. */
+export interface RecordedNotification {
+  /** `<key>|<recipient>`, the in-app notification's id. */
+  id: string;
+  recipient: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+}
+
+/** A channel told of notifications to users; idempotent per `id`. */
+export type NotificationObserver = (n: RecordedNotification) => Promise<unknown>;
+
 /**
  * In-app notifications (the fallback channel of PLATFORM-WECOM): sent by the `notify` worker
  * to users and candidate groups, read by each person in their own list. Texts come from the
  * zh-CN table (`notify.<template>.title|body`), filled with the data's scalar values.
  */
 export class NotificationService {
+  private readonly observers: NotificationObserver[] = [];
+
   constructor(private readonly m: NotificationModels) {}
+
+  /**
+   * Adds a channel that is told of every notification to a user, new or repeated (so a job
+   * retried after a crash still reaches it); the WeCom channel queues its message there.
+   */
+  observe(observer: NotificationObserver): void {
+    this.observers.push(observer);
+  }
 
   /** Sends once per key and recipient; answers how many recipients were new. */
   async send(
@@ -76,6 +99,15 @@ export class NotificationService {
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
+      if (recipient.startsWith('user:'))
+        for (const tell of this.observers)
+          await tell({
+            id: `${body.key}|${recipient}`,
+            recipient,
+            title,
+            body: text_,
+            data: body.data,
+          });
     }
     return { delivered, duplicates: recipients.length - delivered };
   }

@@ -158,6 +158,21 @@ export class UserService {
     );
   }
 
+  /** Removes a linked WeCom identity of a user (it may then be linked again, to anyone). */
+  async unlinkExternalIdentity(
+    userId: string,
+    identity: Omit<ExternalIdentity, 'linkedAt'>,
+  ): Promise<void> {
+    const key = externalKey(identity);
+    const user = await this.findById(userId);
+    if (user) {
+      const externalIds = user.externalIds.filter((e) => externalKey(e) !== key);
+      if (externalIds.length !== user.externalIds.length)
+        await this.m.users.updateOne({ _id: userId }, { $set: { externalIds } });
+    }
+    await this.m.userKeys.deleteOne({ _id: key, userId });
+  }
+
   /** Replaces the password hash and raises the credentials version; returns the new version. */
   async setPasswordHash(user: UserDoc, passwordHash: string): Promise<number> {
     const credentialsVersion = user.credentialsVersion + 1;

@@ -1,0 +1,221 @@
+import { isDuplicateKey } from '../../db/models';
+import { xmlText, type XmlObject } from '../../integrations/wecom/xml';
+import { ConflictError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import type { Guardian, GuardianRelation, OrgModels, StudentDoc } from '../org/org.model';
+import type { UserService } from '../users/users.service';
+import type { OpenedApp } from './apps';
+import type { WecomModels } from './wecom.model';
+
+/** What became of one callback. */
+export type ContactEventOutcome = 'applied' | 'duplicate' | 'ignored';
+
+/**
+ * School contact changes (家校通讯录变更, `change_school_contact`) keep our guardians in step
+ * with the school's WeCom contact book. An event only says who changed; the current record is
+ * read back from WeCom (`school/user/get`), so events repeated or arriving out of order end in
+ * the same state, and a repeated event (same key) is not even read twice.
+ *
+ * - A parent (create/update_parent, or any parent of a created/updated student): the parent's
+ *   account is found by mobile (or created, as a parent of the children's classes, signing in
+ *   through WeCom), linked to the parent_userid, and set as the guardian of each child; children
+ *   no longer listed lose the link.
+ * - delete_parent, or a parent WeCom no longer knows: the links to the children and the
+ *   parent_userid are removed; the account stays.
+ * - delete_student: our roster is the school's own (ELIG-ENROLLED), so nothing changes.
+ *
+ * A student_userid names our student by its id or by its 学籍号 (studentNo) at the app's place.
+ */
+export class WecomContacts {
+  constructor(
+    private readonly m: Pick<WecomModels, 'events'>,
+    private readonly users: UserService,
+    private readonly org: Pick<OrgModels, 'students'>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Handles one decrypted callback of `app`. */
+  async handle(app: OpenedApp, xml: XmlObject): Promise<ContactEventOutcome> {
+    const event = xmlText(xml, 'Event') ?? xmlText(xml, 'MsgType') ?? 'unknown';
+    const changeType = xmlText(xml, 'ChangeType');
+    const id = xmlText(xml, 'Id');
+    const newId = xmlText(xml, 'NewId');
+    const key = `${app.doc._id}|${
+      xmlText(xml, 'MsgId') ??
+      [event, changeType, id, newId, xmlText(xml, 'CreateTime')].map((x) => x ?? '').join('|')
+    }`;
+    if (await this.m.events.exists({ _id: key })) return 'duplicate';
+
+    let outcome: ContactEventOutcome = 'ignored';
+    if (event === 'change_school_contact' && id) {
+      switch (changeType) {
+        case 'create_parent':
+        case 'update_parent':
+          if (newId && newId !== id) await this.removeParent(app, id);
+          await this.syncParent(app, newId ?? id);
+          outcome = 'applied';
+          break;
+        case 'delete_parent':
+          await this.removeParent(app, id);
+          outcome = 'applied';
+          break;
+        case 'create_student':
+        case 'update_student': {
+          const contact = await app.client.schoolContact(newId ?? id);
+          if (contact?.kind === 'student')
+            for (const p of contact.parents) await this.syncParent(app, p.parentUserId);
+          outcome = 'applied';
+          break;
+        }
+        default:
+          outcome = 'ignored';
+      }
+    }
+    try {
+      await this.m.events.create({
+        _id: key,
+        appId: app.doc._id,
+        event,
+        ...(changeType ? { changeType } : {}),
+        ...(id ? { wecomId: id } : {}),
+        outcome,
+        at: new Date(),
+      });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      return 'duplicate';
+    }
+    this.logger.info({ appId: app.doc._id, event, changeType, outcome }, 'WeCom callback handled');
+    return outcome;
+  }
+
+  // helpers //////////
+
+  /** Brings one parent's account and guardian links in line with WeCom's record. */
+  private async syncParent(app: OpenedApp, parentUserId: string): Promise<void> {
+    const contact = await app.client.schoolContact(parentUserId);
+    if (contact?.kind !== 'parent') {
+      await this.removeParent(app, parentUserId);
+      return;
+    }
+    const children: { student: StudentDoc; relation: string }[] = [];
+    for (const c of contact.children) {
+      const student = await this.findStudent(app, c.studentUserId);
+      if (student) children.push({ student, relation: c.relation });
+    }
+    const identity = {
+      provider: 'wecom-external' as const,
+      corpId: app.doc.corpId,
+      externalUserId: parentUserId,
+    };
+    let user =
+      (await this.users.findByExternalIdentity(identity)) ??
+      (contact.mobile ? await this.users.findByLogin({ phone: contact.mobile }) : null);
+    if (!user) {
+      if (!contact.mobile || children.length === 0) return;
+      const first = children[0]!;
+      user = await this.users.create({
+        kind: 'parent',
+        phone: contact.mobile,
+        displayName: `${first.student.name}${first.relation || '家长'}`,
+        memberships: children.map(({ student }) => ({
+          role: 'parent' as const,
+          scope: {
+            cityId: student.cityId,
+            countyId: student.countyId,
+            schoolId: student.schoolId,
+            gradeId: student.gradeId,
+            classId: student.classId,
+          },
+        })),
+      });
+    }
+    try {
+      await this.users.linkExternalIdentity(user._id, identity);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      this.logger.warn(
+        { appId: app.doc._id, userId: user._id },
+        'WeCom parent id is linked to another account',
+      );
+      return;
+    }
+    const linked = new Set<string>();
+    for (const { student, relation } of children) {
+      linked.add(student._id);
+      await this.setGuardian(student, user._id, user.displayName, contact.mobile, relation);
+    }
+    for (const student of await this.studentsOfGuardian(app, user._id))
+      if (!linked.has(student._id)) await this.unsetGuardian(student, user._id);
+  }
+
+  /** Removes a parent_userid: its guardian links at the app's place and the identity. */
+  private async removeParent(app: OpenedApp, parentUserId: string): Promise<void> {
+    const identity = {
+      provider: 'wecom-external' as const,
+      corpId: app.doc.corpId,
+      externalUserId: parentUserId,
+    };
+    const user = await this.users.findByExternalIdentity(identity);
+    if (!user) return;
+    for (const student of await this.studentsOfGuardian(app, user._id))
+      await this.unsetGuardian(student, user._id);
+    await this.users.unlinkExternalIdentity(user._id, identity);
+  }
+
+  private async findStudent(app: OpenedApp, studentUserId: string): Promise<StudentDoc | null> {
+    const byId = await this.org.students.findById(studentUserId).lean<StudentDoc>();
+    if (byId && isAtPlace(app, byId)) return byId;
+    const place = app.doc.schoolId
+      ? { schoolId: app.doc.schoolId }
+      : { countyId: app.doc.countyId };
+    const [byNo] = await this.org.students
+      .find({ ...place, studentNo: studentUserId })
+      .limit(1)
+      .lean<StudentDoc[]>();
+    return byNo ?? null;
+  }
+
+  private async studentsOfGuardian(app: OpenedApp, userId: string): Promise<StudentDoc[]> {
+    const place = app.doc.schoolId
+      ? { schoolId: app.doc.schoolId }
+      : { countyId: app.doc.countyId };
+    return this.org.students.find({ ...place, 'guardians.userId': userId }).lean<StudentDoc[]>();
+  }
+
+  private async setGuardian(
+    student: StudentDoc,
+    userId: string,
+    name: string,
+    phone: string | undefined,
+    relation: string,
+  ): Promise<void> {
+    const guardians: Guardian[] = (student.guardians ?? []).map((g) => ({ ...g }));
+    if (guardians.some((g) => g.userId === userId)) return;
+    const byPhone = phone ? guardians.find((g) => g.phone === phone) : undefined;
+    if (byPhone) byPhone.userId = userId;
+    else if (phone) guardians.push({ userId, relation: relationOf(relation), name, phone });
+    else return;
+    await this.org.students.updateOne({ _id: student._id }, { $set: { guardians } });
+  }
+
+  private async unsetGuardian(student: StudentDoc, userId: string): Promise<void> {
+    const guardians: Guardian[] = (student.guardians ?? []).map((g) =>
+      g.userId === userId ? { relation: g.relation, name: g.name, phone: g.phone } : { ...g },
+    );
+    await this.org.students.updateOne({ _id: student._id }, { $set: { guardians } });
+  }
+}
+
+function isAtPlace(app: OpenedApp, s: StudentDoc): boolean {
+  return app.doc.schoolId ? s.schoolId === app.doc.schoolId : s.countyId === app.doc.countyId;
+}
+
+/** WeCom's free-text relation (爸爸, 妈妈, 爷爷, …) as our guardian relation. */
+export function relationOf(text: string): GuardianRelation {
+  if (/爷|外公|姥爷|祖父/.test(text)) return 'grandfather';
+  if (/奶|外婆|姥姥|祖母/.test(text)) return 'grandmother';
+  if (/爸|父/.test(text)) return 'father';
+  if (/妈|母/.test(text)) return 'mother';
+  return 'other';
+}
