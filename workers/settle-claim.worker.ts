@@ -19,14 +19,24 @@ export default defineWorker({
     countyId: z.string().optional(),
     schoolId: z.string().optional(),
     settlementNote: z.string().nullable().optional(),
+    claimantName: z.string().nullable().optional(),
+    claimantPhone: z.string().nullable().optional(),
   }),
   async handle({ claimId, ...v }, ctx) {
     try {
-      const r = await ctx.api.post<{ settlement: Record<string, unknown> }>(
-        `/api/claims/${encodeURIComponent(claimId)}/settlement`,
-        { key: ctx.elementInstanceKey, instanceKey: ctx.processInstanceKey, ...v },
-      );
-      return complete({ settlement: r.settlement });
+      const r = await ctx.api.post<{
+        settlement: Record<string, unknown>;
+        claimantUserId?: string;
+      }>(`/api/claims/${encodeURIComponent(claimId)}/settlement`, {
+        key: ctx.elementInstanceKey,
+        instanceKey: ctx.processInstanceKey,
+        ...v,
+      });
+      // the guardian named as claimant is told and may appeal (ClaimantResponse)
+      return complete({
+        settlement: r.settlement,
+        ...(r.claimantUserId ? { claimantUserId: r.claimantUserId } : {}),
+      });
     } catch (err) {
       if (err instanceof ApiRefusal && err.status === 422 && err.rules.length)
         return refuse(err.rules);

@@ -200,7 +200,7 @@ describe('safety incident end to end (engine, workers, inbox, real database)', (
       recordIds: string[];
       handoverMissing: boolean;
       missing: { studentId: string; name: string }[];
-      rules: { rule: string; clause: string }[];
+      rules: { rule: string; clause: string; message: string }[];
     };
     expect(attendance.recordIds).toHaveLength(2);
     expect(attendance.handoverMissing).toBe(true);
@@ -247,9 +247,9 @@ describe('safety incident end to end (engine, workers, inbox, real database)', (
 
     // and a minor incident never went to the county bureau
     const county = await w.county.client.agent.get('/api/notifications');
-    expect(
-      (county.body.items as Notification[]).filter((n) => n.data?.incidentId === id),
-    ).toEqual([]);
+    expect((county.body.items as Notification[]).filter((n) => n.data?.incidentId === id)).toEqual(
+      [],
+    );
   }, 120_000);
 
   it("should show a parent only their own child's part of the incident", async () => {
@@ -301,7 +301,9 @@ describe('safety incident end to end (engine, workers, inbox, real database)', (
     await taskOf(w.teacher.client, reported.body.instanceKey as string, 'DutyTeacherReview');
     const inbox = await w.strangerTeacher.client.agent.get('/api/tasks?view=groups&size=100');
     expect(
-      (inbox.body.items as Task[]).filter((t) => t.processInstanceKey === reported.body.instanceKey),
+      (inbox.body.items as Task[]).filter(
+        (t) => t.processInstanceKey === reported.body.instanceKey,
+      ),
     ).toEqual([]);
   }, 60_000);
 
@@ -412,7 +414,12 @@ describe('safety incident step deadline (timer escalation)', () => {
     const toCounty = await notified(w.county.client, 'incident-step-overdue', id);
     expect(toCounty.title).toBe('安全事故处置超时');
     await notified(w.admin.client, 'incident-step-overdue', id);
-    const late = await incidentWhere(w.teacher.client, id, 'escalated', (b) => b.escalated === true);
+    const late = await incidentWhere(
+      w.teacher.client,
+      id,
+      'escalated',
+      (b) => b.escalated === true,
+    );
     // and the duty teacher's task stays open
     expect((late.currentSteps as { id: string }[]).map((s) => s.id)).toContain('DutyTeacherReview');
 

@@ -39,6 +39,9 @@ export const settlementBody = settlementInputSchema.extend({
   countyId: id.optional(),
   schoolId: id.optional(),
   settlementNote: z.string().max(2000).nullable().optional(),
+  /** The claimant as the documents form left them (the guardian who is told and may appeal). */
+  claimantName: z.string().trim().max(20).nullable().optional(),
+  claimantPhone: z.string().max(20).nullable().optional(),
 });
 
 export type RequestClaimBody = z.infer<typeof requestClaimBody>;
@@ -93,4 +96,8 @@ export const claimView = z.object({
 export const claimList = z.object({ items: z.array(claimView), total: z.number().int() });
 
 /** The `settle-claim` job's result. */
-export const settlementResponse = z.object({ settlement: settlementView });
+export const settlementResponse = z.object({
+  settlement: settlementView,
+  /** The claimant's user id when the claimant is a guardian of the child with an account. */
+  claimantUserId: z.string().optional(),
+});

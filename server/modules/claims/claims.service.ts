@@ -147,10 +147,11 @@ export class ClaimService {
     p: Principal,
     id: string,
     body: SettlementBody,
-  ): Promise<{ settlement: Settlement }> {
+  ): Promise<{ settlement: Settlement; claimantUserId?: string }> {
     const doc =
       (await this.m.claims.findById(id).lean<ClaimDoc>()) ?? (await this.fromIncident(p, id, body));
     if (!abilityFor(p).can('update', subject('Claim', doc))) throw new NotFoundError();
+    const claimant = await this.claimantOf(doc, body);
     const { decision, settlement } = settleClaim(body);
     if (!decision.ok) {
       await this.event(id, 'settlement-refused', p.userId, body.key, {
@@ -171,16 +172,41 @@ export class ClaimService {
               settledAt: new Date(),
             },
             medicalCostFen: settlement.totalFen,
+            ...claimant,
             ...(!doc.instanceKey && body.instanceKey ? { instanceKey: body.instanceKey } : {}),
             updatedAt: new Date(),
           },
         },
       );
     }
-    return { settlement };
+    return {
+      settlement,
+      ...(claimant.claimantUserId ? { claimantUserId: claimant.claimantUserId } : {}),
+    };
   }
 
   // helpers //////////
+
+  /**
+   * The claimant the documents form names: when their phone is a guardian's of the child with
+   * an account, that guardian is the one told of the settlement and who may appeal (a claim an
+   * incident's process called learns its claimant only here).
+   */
+  private async claimantOf(
+    doc: ClaimDoc,
+    body: SettlementBody,
+  ): Promise<Pick<ClaimDoc, 'claimantName' | 'claimantPhone' | 'claimantUserId'>> {
+    const phone = body.claimantPhone ?? doc.claimantPhone;
+    const name = body.claimantName ?? doc.claimantName;
+    if (!phone) return {};
+    const student = await this.org.students.findById(doc.studentId).lean<StudentDoc>();
+    const guardian = student?.guardians?.find((g) => g.userId && g.phone === phone);
+    return {
+      ...(name ? { claimantName: name } : {}),
+      claimantPhone: phone,
+      ...(guardian?.userId ? { claimantUserId: guardian.userId } : {}),
+    };
+  }
 
   /** The claim an incident's process called, recorded from the incident and the child. */
   private async fromIncident(p: Principal, id: string, body: SettlementBody): Promise<ClaimDoc> {
