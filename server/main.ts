@@ -16,6 +16,7 @@ import { createWebRouter } from './http/static';
 import { Engine } from './engine/engine';
 import { createLogger, type Logger } from './lib/logger';
 import { createAudit } from './modules/audit';
+import { createMemberships } from './modules/users';
 import { createAuth, sessionSecret } from './modules/auth';
 import { createCatalog, loadCityTemplates, type TemplateDirs } from './modules/catalog';
 import { seedDemoIfEmpty } from './modules/demo/demo.service';
@@ -111,6 +112,12 @@ export async function startServer(
   });
   const monitor = createMonitor({ db, engine, requireSession: auth.requireSession });
   const audit = await createAudit({ db, requireSession: auth.requireSession });
+  const memberships = await createMemberships({
+    db,
+    users: auth.service.users,
+    audit: audit.log,
+    requireSession: auth.requireSession,
+  });
   const catalog = await createCatalog({
     db,
     engine,
@@ -196,6 +203,7 @@ export async function startServer(
       { path: '/api/catalog/processes', router: catalog.router },
       { path: '/api/catalog/forms', router: forms.router },
       { path: '/api/audit', router: audit.router },
+      { path: '/api/users', router: memberships.router },
       { path: '/api/enrolment', router: enrolment.router },
       { path: '/api/notifications', router: notifications.router },
       { path: '/api/billing', router: billing.router },
