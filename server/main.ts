@@ -35,6 +35,7 @@ import { createSafety, processPort } from './modules/safety';
 import { createStaff } from './modules/staff';
 import { createParameters } from './modules/parameters';
 import { createPlans, plansEnginePort } from './modules/plans';
+import { createSurveys } from './modules/surveys';
 import { createDashboard } from './modules/dashboard';
 import { orgModels } from './modules/org/org.model';
 import { createInboxIndex, createTasks } from './modules/tasks';
@@ -191,6 +192,7 @@ export async function startServer(
     requireSession: auth.requireSession,
   });
   const dashboard = await createDashboard({ db, requireSession: auth.requireSession });
+  const surveys = await createSurveys({ db, requireSession: auth.requireSession });
   const app = createApp({
     db,
     logger,
@@ -213,6 +215,7 @@ export async function startServer(
       { path: '/api/staff', router: staff.router },
       { path: '/api/parameters', router: parameters.router },
       { path: '/api/plans', router: plans.router },
+      { path: '/api/surveys', router: surveys.router },
       { path: '/api/dashboard', router: dashboard.router },
       {
         path: '/v2',

@@ -15,6 +15,7 @@ import {
   STUDENT_FIELDS,
   STUDENT_PUBLIC_FIELDS,
   type SubjectName,
+  SURVEY_PUBLIC_FIELDS,
 } from './authorization-table';
 import type { Principal } from './principal';
 import { type MembershipScope, scopeLevel } from './roles';
@@ -154,6 +155,7 @@ function dedupe(conditions: MongoQuery[]): MongoQuery[] {
 
 function publicFieldsOf(subjectName: SubjectName): string[] {
   if (subjectName === 'Plan') return [...PLAN_PUBLIC_FIELDS];
+  if (subjectName === 'Survey') return [...SURVEY_PUBLIC_FIELDS];
   return subjectName === 'Student' ? [...STUDENT_PUBLIC_FIELDS] : [];
 }
 

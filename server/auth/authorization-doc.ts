@@ -4,6 +4,7 @@ import {
   PLAN_PUBLIC_FIELDS,
   STUDENT_PUBLIC_FIELDS,
   STUDENT_SENSITIVE_FIELDS,
+  SURVEY_PUBLIC_FIELDS,
 } from './authorization-table';
 
 /**
@@ -23,6 +24,9 @@ const PLACE_TEXT =
 const LINEAGE_TEXT =
   'the membership’s place, the places below and above it: city → level city or `cityId`; county → level city or `countyId`; school → level city, `countyId` at level county, or `schoolId`';
 
+const SCHOOL_TEXT =
+  '`schoolId` = the membership’s school (a class membership counts as its school)';
+
 const REACH_TEXT: Record<Grant['reach'], Record<string, string>> = {
   scope: {
     School:
@@ -36,6 +40,7 @@ const REACH_TEXT: Record<Grant['reach'], Record<string, string>> = {
     Form: SCOPE_TEXT,
     AuditEntry: SCOPE_TEXT,
     Plan: SCOPE_TEXT,
+    Survey: SCOPE_TEXT,
     CountyParameters: 'the membership’s place: `cityId` / `countyId` by level',
   },
   guardian: { Student: '`guardians.userId` = the user (their own children)' },
@@ -50,7 +55,9 @@ const REACH_TEXT: Record<Grant['reach'], Record<string, string>> = {
     AuditEntry: LINEAGE_TEXT,
   },
   school: {
-    Plan: '`schoolId` = the membership’s school (a class membership counts as its school)',
+    Plan: SCHOOL_TEXT,
+    Survey: SCHOOL_TEXT,
+    SurveyResponse: SCHOOL_TEXT,
   },
 };
 
@@ -61,7 +68,8 @@ function conditionsText(g: Grant): string {
 }
 
 function fieldsText(g: Grant): string {
-  if (g.subject === 'Plan') return g.fields === 'all' ? 'all' : 'public only';
+  if (g.subject === 'Plan' || g.subject === 'Survey')
+    return g.fields === 'all' ? 'all' : 'public only';
   if (g.subject !== 'Student') return 'all';
   return g.fields === 'all' ? 'all, incl. personal' : 'public only';
 }
@@ -78,6 +86,7 @@ export function renderAuthorizationTable(): string {
     `Public Student fields: ${STUDENT_PUBLIC_FIELDS.map((f) => `\`${f}\``).join(', ')}.`,
     `Personal Student fields: ${STUDENT_SENSITIVE_FIELDS.map((f) => `\`${f}\``).join(', ')}.`,
     `Public Plan fields: ${PLAN_PUBLIC_FIELDS.map((f) => `\`${f}\``).join(', ')} (sessions without staff ids and approvals).`,
+    `Public Survey fields: ${SURVEY_PUBLIC_FIELDS.map((f) => `\`${f}\``).join(', ')} (no free-text answers).`,
   ];
   return lines.join('\n');
 }

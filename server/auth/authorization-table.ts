@@ -31,8 +31,17 @@ export type SubjectName =
   | 'Instance'
   | 'CountyParameters'
   | 'WecomApp'
+  | SurveySubjectName
   | SafetySubjectName
   | CatalogSubjectName;
+
+/**
+ * The parent committee's feedback surveys (FLOW-COMMITTEE): `Survey` is a survey with its
+ * results (its readers see the aggregates; `comments`, the free-text answers, only those with
+ * all fields); `SurveyResponse` is answering one (checked against the survey's document: its
+ * school and `status`).
+ */
+export type SurveySubjectName = 'Survey' | 'SurveyResponse';
 
 /**
  * The safety and staff subjects (docs/safety.md): `Attendance` is one child's attendance and
@@ -139,6 +148,26 @@ export const PLAN_PUBLIC_FIELDS = [
   'safetyMeasures',
   'emergencyPlan',
   'filing',
+] as const;
+
+/**
+ * A Survey's fields every reader sees (the county bureau): the questionnaire and the
+ * aggregated results, without who drafted it and without the free-text answers (`comments`),
+ * which may name a child or a teacher.
+ */
+export const SURVEY_PUBLIC_FIELDS = [
+  'id',
+  'cityId',
+  'countyId',
+  'schoolId',
+  'title',
+  'description',
+  'questions',
+  'status',
+  'openedAt',
+  'closedAt',
+  'responses',
+  'results',
 ] as const;
 
 /** Every role may read its own user document (`GET /api/auth/me`). */
@@ -282,6 +311,19 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   read('worker', 'CountyParameters'),
   update('countyBureau', 'CountyParameters'),
   update('cityBureau', 'CountyParameters'),
+
+  // Feedback surveys (/api/surveys, FLOW-COMMITTEE): the parent committee (of the school or of
+  // a class, for its school) drafts, opens and closes its school's surveys and reads their
+  // results; the school's admin and principal read them; the county bureau reads its schools'
+  // in aggregates, without the free-text answers. A parent answers an open survey of their
+  // child's school (the service also requires a child placed or enrolled there).
+  read('committee', 'Survey', 'school'),
+  create('committee', 'Survey', 'school'),
+  { role: 'committee', action: 'update', subject: 'Survey', reach: 'school', fields: 'all' },
+  read('schoolAdmin', 'Survey'),
+  read('principal', 'Survey'),
+  read('countyBureau', 'Survey', 'scope', 'public'),
+  { ...create('parent', 'SurveyResponse', 'school'), where: { status: 'open' } },
 
   // Bills (/api/billing): a guardian their children's; the school's admin and principal the
   // school's, the admin records cash payments (update) and requests a billing run (create);
