@@ -270,7 +270,10 @@ describe('safety incident end to end (engine, workers, inbox, real database)', (
     expect(b.body.involvedStudents).toEqual([
       expect.objectContaining({ studentId: w.kidB._id, name: '王小二' }),
     ]);
+    // and the injuries, written about both children together, are the staff's only
+    expect(JSON.stringify(b.body)).not.toContain('张小一左膝擦伤');
     for (const view of [a.body, b.body]) {
+      expect(view.injuries).toBeUndefined();
       expect(view.attendance).toBeUndefined();
       expect(view.reporterPhone).toBeUndefined();
       expect(JSON.stringify(view)).not.toContain(view === a.body ? w.kidB._id : w.kidA._id);
@@ -279,6 +282,11 @@ describe('safety incident end to end (engine, workers, inbox, real database)', (
     const staff = await w.principal.client.agent.get(`/api/safety/incidents/${id}`);
     expect(staff.body.involvedStudents).toHaveLength(2);
     expect(staff.body.reporterPhone).toBe('13800000125');
+    expect(staff.body.injuries).toBe('张小一左膝擦伤');
+    // and a parent whose child alone was involved reads the injuries too
+    const alone = await report(w, { involvedStudentIds: [w.kidA._id] });
+    const own = await w.parentA.client.agent.get(`/api/safety/incidents/${alone.body.id}`);
+    expect(own.body).toMatchObject({ injuries: '张小一左膝擦伤', firstAid: '校医现场消毒包扎' });
     // and a parent's list holds only incidents of their own child
     const list = await w.parentA.client.agent.get('/api/safety/incidents');
     expect(list.body.items.length).toBeGreaterThan(0);

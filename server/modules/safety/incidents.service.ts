@@ -272,6 +272,9 @@ export class IncidentService {
             doc.involvedStudents.map((s) => s.studentId),
           ),
     );
+    // free text about the injuries is not split per child: a parent reads it only when every
+    // child involved is their own
+    const wholeIncident = staff || own.size === doc.involvedStudents.length;
     const reviews = Object.fromEntries(
       REVIEW_VARIABLES.filter((k) => vars[k] !== undefined && vars[k] !== null)
         .filter((k) => staff || k === 'principalConclusion')
@@ -287,10 +290,10 @@ export class IncidentService {
       involvedStudents: doc.involvedStudents.filter((s) => own.has(s.studentId)),
       description: doc.description,
       injured: doc.injured,
-      ...(doc.injuries ? { injuries: doc.injuries } : {}),
+      ...(doc.injuries && wholeIncident ? { injuries: doc.injuries } : {}),
       severity,
       reportedSeverity: doc.severity,
-      ...(doc.firstAid ? { firstAid: doc.firstAid } : {}),
+      ...(doc.firstAid && wholeIncident ? { firstAid: doc.firstAid } : {}),
       ...(staff ? { reporterPhone: doc.reporterPhone } : {}),
       reportedBy: doc.reportedBy,
       reportedAt: new Date(doc.reportedAt).toISOString(),
