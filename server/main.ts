@@ -28,6 +28,7 @@ import { enrolmentEnginePort } from './modules/enrolment/engine-port';
 import { createNotifications } from './modules/notifications';
 import { composePayments } from './modules/payments/compose';
 import { dataEncryptionBox } from './integrations/data-key';
+import { createWecom } from './modules/wecom';
 import { merchantFromConfig } from './integrations/wechatpay/config';
 import { billingEnginePort, createBilling } from './modules/billing';
 import { createClaims } from './modules/claims';
@@ -154,6 +155,18 @@ export async function startServer(
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     ...(config.WECHATPAY_BASE_URL ? { client: { baseUrl: config.WECHATPAY_BASE_URL } } : {}),
   });
+  // every notification to a person with a linked WeCom identity goes out through WeCom too
+  const wecom = await createWecom({
+    db,
+    auth,
+    notifications: notifications.service,
+    logger,
+    box: dataEncryptionBox(config),
+    publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+    stateSecret: sessionSecret(config),
+    secureCookies: config.NODE_ENV === 'production',
+    drainEveryMs: 5_000,
+  });
   // incidents, claims and staff registrations start on the school's resolved process
   const schoolProcesses = processPort(
     engine,
@@ -210,6 +223,8 @@ export async function startServer(
       { path: '/api/notifications', router: notifications.router },
       { path: '/api/billing', router: billing.router },
       { path: '/api/payments', router: payments.router },
+      { path: '/api/wecom', router: wecom.router },
+      { path: '/api/auth/wecom', router: wecom.oauthRouter },
       { path: '/api/safety', router: safety.router },
       { path: '/api/claims', router: claims.router },
       { path: '/api/staff', router: staff.router },
@@ -261,6 +276,7 @@ export async function startServer(
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         payments.schedule?.stop();
+        await wecom.stop();
         await workers
           ?.stop()
           .catch((err: unknown) => logger.warn({ err }, 'stopping the workers failed'));
