@@ -52,7 +52,7 @@ export function createPlugin(deps: PluginDeps): Router {
           ? 'error'
           : res.statusCode >= 400
             ? 'warn'
-            : isRoutine(req.url)
+            : isRoutine((req as { originalUrl?: string }).originalUrl ?? req.url)
               ? 'debug'
               : 'info',
     }),
@@ -99,5 +99,8 @@ export function createPlugin(deps: PluginDeps): Router {
  * debug level, so the info log shows what people and integrations did.
  */
 function isRoutine(url: string | undefined): boolean {
-  return url === '/v2/jobs/activation' || url === '/health' || url === '/ready';
+  // the full path (Express strips a router's mount path from `req.url` while routing, and the
+  // level is decided when the response ends), without the query, under any mount prefix
+  const path = (url ?? '').split('?')[0]!;
+  return ['/v2/jobs/activation', '/health', '/ready'].some((p) => path.endsWith(p));
 }
