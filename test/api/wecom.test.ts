@@ -351,6 +351,26 @@ describe('WeCom', () => {
     expect(row).toMatchObject({ outcome: 'sent', attempts: 2 });
   });
 
+  it("should reach a candidate group's members once, also when one of them is named directly", async () => {
+    // given
+    fake.advance(3600_000);
+    const before = fake.appMessages.length;
+
+    // when the class teachers' group and the teacher by name are told the same thing
+    const res = await worker.post('/api/notifications', {
+      key: `k-${++seq}`,
+      template: 'generic',
+      users: [teacherId],
+      groups: [`class:${a.class._id}:teacher`, `school:${a.school._id}:admin`],
+      data: { studentName: '张小一' },
+    });
+    await wecom.delivery.drain();
+
+    // then the teacher got one WeCom message (the admin has no WeCom identity)
+    expect(res.status).toBe(200);
+    expect(fake.appMessages.slice(before).map((x) => x.to)).toEqual(['zhang.teacher']);
+  });
+
   it('should link a parent to their child when the school contact book adds them, once however often WeCom repeats it', async () => {
     // given the school adds the parent in its WeCom contact book, with the child
     fake.students.set(student._id, { name: student.name });
@@ -490,5 +510,81 @@ describe('WeCom', () => {
       'parent',
     );
     expect(again.status).toBe(401);
+  });
+
+  it('should ignore an older parent update arriving after the deletion', async () => {
+    // given an update WeCom sent before the deletion, delivered late
+    const cb = fake.callback({
+      ToUserName: APP.corpId,
+      FromUserName: 'sys',
+      CreateTime: Math.floor(fake.now / 1000) - 600,
+      MsgType: 'event',
+      Event: 'change_school_contact',
+      ChangeType: 'update_parent',
+      Id: 'zhang.baba',
+    });
+
+    // when
+    const res = await request(h.app)
+      .post(`/api/wecom/callback/school/${a.school._id}`)
+      .query(cb.query)
+      .set('content-type', 'text/xml')
+      .send(cb.body);
+
+    // then the parent stays unlinked: WeCom's record, read back, has no such parent any more
+    expect(res.status).toBe(200);
+    const s = await orgModels(h.db.connection).students.findById(student._id).lean();
+    expect(s?.guardians[0]?.userId).toBeUndefined();
+  });
+
+  it('should create the account of a new parent when the school adds a student with them', async () => {
+    // given a student of ours, named in WeCom by 学籍号, whose mother we have no account for
+    const child = buildStudent(a, { guardians: [] });
+    await h.createStudents([child]);
+    fake.students.set(child.studentNo, { name: child.name });
+    fake.parents.set('li.mama', {
+      mobile: '13912345678',
+      children: [{ studentUserId: child.studentNo, relation: '妈妈' }],
+    });
+    const cb = fake.callback({
+      ToUserName: APP.corpId,
+      FromUserName: 'sys',
+      CreateTime: Math.floor(fake.now / 1000),
+      MsgType: 'event',
+      Event: 'change_school_contact',
+      ChangeType: 'create_student',
+      Id: child.studentNo,
+    });
+
+    // when
+    const res = await request(h.app)
+      .post(`/api/wecom/callback/school/${a.school._id}`)
+      .query(cb.query)
+      .set('content-type', 'text/xml')
+      .send(cb.body);
+
+    // then a parent account of the child's class is the child's guardian and signs in by WeCom
+    expect(res.status).toBe(200);
+    const s = await orgModels(h.db.connection).students.findById(child._id).lean();
+    expect(s?.guardians).toEqual([
+      expect.objectContaining({
+        phone: '13912345678',
+        relation: 'mother',
+        userId: expect.any(String),
+      }),
+    ]);
+    const mother = await h.auth.service.users.findById(s!.guardians[0]!.userId!);
+    expect(mother).toMatchObject({
+      kind: 'parent',
+      memberships: [{ role: 'parent', scope: classScope(a) }],
+    });
+    const browser = request.agent(h.app);
+    const signedIn = await wecomSignIn(
+      browser,
+      fake.issueCode({ parentUserId: 'li.mama' }),
+      'parent',
+    );
+    expect(signedIn.status).toBe(303);
+    expect((await browser.get('/api/auth/me')).body.user.id).toBe(mother!._id);
   });
 });

@@ -16,7 +16,7 @@ export interface NotificationView {
   read: boolean;
 }
 
-/** A notification recorded for one user, as other channels (WeCom) are told of it. */
+/** A notification recorded for one recipient, as other channels (WeCom) are told of it. */
 export interface RecordedNotification {
   /** `<key>|<recipient>`, the in-app notification's id. */
   id: string;
@@ -40,8 +40,8 @@ export class NotificationService {
   constructor(private readonly m: NotificationModels) {}
 
   /**
-   * Adds a channel that is told of every notification to a user, new or repeated (so a job
-   * retried after a crash still reaches it); the WeCom channel queues its message there.
+   * Adds a channel that is told of every notification to a user or group, new or repeated (so
+   * a job retried after a crash still reaches it); the WeCom channel queues its messages there.
    */
   observe(observer: NotificationObserver): void {
     this.observers.push(observer);
@@ -99,15 +99,14 @@ export class NotificationService {
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
-      if (recipient.startsWith('user:'))
-        for (const tell of this.observers)
-          await tell({
-            id: `${body.key}|${recipient}`,
-            recipient,
-            title,
-            body: text_,
-            data: body.data,
-          });
+      for (const tell of this.observers)
+        await tell({
+          id: `${body.key}|${recipient}`,
+          recipient,
+          title,
+          body: text_,
+          data: body.data,
+        });
     }
     return { delivered, duplicates: recipients.length - delivered };
   }

@@ -1,3 +1,4 @@
+import { groupsOf, parseGroup } from '../../auth/groups';
 import { isDuplicateKey } from '../../db/models';
 import {
   WecomApiError,
@@ -26,6 +27,8 @@ export const PERSON_LIMITS = [
 const MAX_ATTEMPTS = 8;
 /** A lease older than this belongs to a drainer that died. */
 const LEASE_MS = 5 * 60_000;
+/** A group's members reached by WeCom at most. */
+export const GROUP_MEMBERS_MAX = 200;
 /** How often used slots are swept away. */
 const SWEEP_MS = 10 * 60_000;
 /** Recipients per API call. */
@@ -63,47 +66,19 @@ export class WecomDelivery {
   }
 
   /**
-   * Queues WeCom messages for a recorded notification (idempotent: a notification already
-   * queued or delivered is not queued again). Group recipients are not expanded: a candidate
-   * group reads its notifications in the app.
+   * Queues WeCom messages for a recorded notification (idempotent: a message already queued or
+   * delivered is not queued again). A candidate group reaches its members (at most
+   * {@link GROUP_MEMBERS_MAX}); someone named directly and through a group gets one message.
    */
   async enqueue(n: RecordedNotification): Promise<number> {
-    if (!n.recipient.startsWith('user:')) return 0;
-    const user = await this.users.users.findById(n.recipient.slice(5)).lean<UserDoc>();
-    if (!user?.externalIds?.length || user.disabled) return 0;
-    const places = placesOf(user);
+    const key = n.id.slice(0, n.id.lastIndexOf('|'));
+    let users: UserDoc[] = [];
+    if (n.recipient.startsWith('user:')) {
+      const user = await this.users.users.findById(n.recipient.slice(5)).lean<UserDoc>();
+      users = user ? [user] : [];
+    } else if (n.recipient.startsWith('group:')) users = await this.membersOf(n.recipient.slice(6));
     let queued = 0;
-    for (const ext of user.externalIds) {
-      const kind: WecomRecipientKind = ext.provider === 'wecom' ? 'member' : 'parent';
-      const wecomUserId = kind === 'member' ? ext.userId : ext.externalUserId;
-      if (!wecomUserId) continue;
-      const app = await this.appOf(places, ext.corpId);
-      if (!app) continue;
-      const id = `${n.id}|${ext.corpId}|${kind}`;
-      if (await this.m.deliveries.exists({ _id: id })) continue;
-      const now = this.now();
-      try {
-        await this.m.queue.create({
-          _id: id,
-          notificationId: n.id,
-          batchKey: `${n.id.slice(0, n.id.lastIndexOf('|'))}|${app.doc._id}|${kind}`,
-          appId: app.doc._id,
-          corpId: ext.corpId,
-          kind,
-          wecomUserId,
-          userId: user._id,
-          title: n.title,
-          description: n.body,
-          url: this.linkOf(n),
-          attempts: 0,
-          notBefore: now,
-          queuedAt: now,
-        } satisfies WecomQueueDoc);
-        queued++;
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-      }
-    }
+    for (const user of users) queued += await this.enqueueFor(user, `${key}|user:${user._id}`, n);
     return queued;
   }
 
@@ -139,6 +114,67 @@ export class WecomDelivery {
   }
 
   // helpers //////////
+
+  /** Queues one person's messages, one per linked WeCom identity with an app at their places. */
+  private async enqueueFor(
+    user: UserDoc,
+    notificationId: string,
+    n: RecordedNotification,
+  ): Promise<number> {
+    if (!user.externalIds?.length || user.disabled) return 0;
+    const places = placesOf(user);
+    let queued = 0;
+    for (const ext of user.externalIds) {
+      const kind: WecomRecipientKind = ext.provider === 'wecom' ? 'member' : 'parent';
+      const wecomUserId = kind === 'member' ? ext.userId : ext.externalUserId;
+      if (!wecomUserId) continue;
+      const app = await this.appOf(places, ext.corpId);
+      if (!app) continue;
+      const id = `${notificationId}|${ext.corpId}|${kind}`;
+      if (await this.m.deliveries.exists({ _id: id })) continue;
+      const now = this.now();
+      try {
+        await this.m.queue.create({
+          _id: id,
+          notificationId,
+          batchKey: `${n.id.slice(0, n.id.lastIndexOf('|'))}|${app.doc._id}|${kind}`,
+          appId: app.doc._id,
+          corpId: ext.corpId,
+          kind,
+          wecomUserId,
+          userId: user._id,
+          title: n.title,
+          description: n.body,
+          url: this.linkOf(n),
+          attempts: 0,
+          notBefore: now,
+          queuedAt: now,
+        } satisfies WecomQueueDoc);
+        queued++;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
+    return queued;
+  }
+
+  /**
+   * The members of a candidate group who have a WeCom identity: users with a membership at the
+   * group's place whose groups include it (a scan of the users; FerretDB serves only `_id`
+   * from an index, so the result is capped).
+   */
+  private async membersOf(group: string): Promise<UserDoc[]> {
+    const ref = parseGroup(group);
+    if (!ref) return [];
+    const field = `memberships.scope.${ref.level}Id`;
+    const candidates = await this.users.users
+      .find({ [field]: ref.id })
+      .limit(GROUP_MEMBERS_MAX)
+      .lean<UserDoc[]>();
+    return candidates.filter(
+      (u) => u.externalIds?.length && groupsOf(u.memberships).includes(group),
+    );
+  }
 
   private async drainOnce(): Promise<DrainResult> {
     const result: DrainResult = { sent: 0, undeliverable: 0, deferred: 0 };
