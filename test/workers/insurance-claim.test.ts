@@ -297,6 +297,13 @@ describe('insurance claim end to end (engine, workers, inbox, real database)', (
       documents: [{ docType: 'invoice', docRef: '发票 0099' }],
       documentsSubmitted: true,
     });
+    // and an insurer's payment above the loss is refused at the form, so no proposal is stuck
+    const decision = await taskOf(w.admin.client, key, 'InsurerDecision');
+    const above = await w.admin.client.post(`/api/tasks/${decision.key}/complete`, {
+      variables: { insurerDecision: 'partial', insurerPaysYuan: 600, insurerNote: '笔误' },
+    });
+    expect(above.status).toBe(400);
+    expect(above.body.errors).toEqual([{ path: 'insurerPaysYuan', message: '不能大于 500' }]);
     await complete(w.admin.client, key, 'InsurerDecision', {
       insurerDecision: 'declined',
       insurerNote: '不属于保险责任',
