@@ -154,6 +154,7 @@ describe('WeCom', () => {
       placeId: a.school._id,
       corpId: APP.corpId,
       agentId: APP.agentId,
+      cardStyle: 'textcard',
       hasSecret: true,
       hasCallback: true,
       callbackUrl: `https://kehou.example/api/wecom/callback/school/${a.school._id}`,
@@ -369,6 +370,34 @@ describe('WeCom', () => {
     // then the teacher got one WeCom message (the admin has no WeCom identity)
     expect(res.status).toBe(200);
     expect(fake.appMessages.slice(before).map((x) => x.to)).toEqual(['zhang.teacher']);
+  });
+
+  it("should send staff template cards when the school's app is set so", async () => {
+    // given the admin chooses template cards
+    fake.advance(3600_000);
+    const put = await adminA.agent.put(appUrl(a)).set('x-csrf-token', adminA.csrfToken).send({
+      corpId: APP.corpId,
+      agentId: APP.agentId,
+      secret: APP.secret,
+      cardStyle: 'template_card',
+      callbackToken: APP.token,
+      encodingAesKey: APP.encodingAesKey,
+    });
+    const before = fake.appMessages.length;
+
+    // when
+    await notify([teacherId], { taskKey: '2251799813685999' });
+    await wecom.delivery.drain();
+
+    // then
+    expect(put.body.cardStyle).toBe('template_card');
+    expect(fake.appMessages.slice(before)).toEqual([
+      expect.objectContaining({
+        to: 'zhang.teacher',
+        msgtype: 'template_card',
+        url: 'https://kehou.example/tasks/2251799813685999',
+      }),
+    ]);
   });
 
   it('should link a parent to their child when the school contact book adds them, once however often WeCom repeats it', async () => {

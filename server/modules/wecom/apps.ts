@@ -13,6 +13,7 @@ export interface WecomAppInput {
   corpId: string;
   agentId: number;
   secret: string;
+  cardStyle?: 'textcard' | 'template_card';
   callbackToken?: string;
   encodingAesKey?: string;
 }
@@ -23,6 +24,7 @@ export interface WecomAppView {
   placeId: string;
   corpId: string;
   agentId: number;
+  cardStyle: 'textcard' | 'template_card';
   hasSecret: boolean;
   hasCallback: boolean;
   /** What to enter as the app's callback URL (接收消息 → URL). */
@@ -108,6 +110,7 @@ export class WecomApps {
       ...(level === 'school' ? { schoolId: place.schoolId } : {}),
       corpId: input.corpId,
       agentId: input.agentId,
+      ...(input.cardStyle ? { cardStyle: input.cardStyle } : {}),
       secretSealed: box.seal(input.secret, `${id}:secret`),
       ...(input.callbackToken && input.encodingAesKey
         ? {
@@ -138,6 +141,7 @@ export class WecomApps {
       placeId: d.placeId,
       corpId: d.corpId,
       agentId: d.agentId,
+      cardStyle: d.cardStyle ?? 'textcard',
       hasSecret: Boolean(d.secretSealed),
       hasCallback: Boolean(d.callbackTokenSealed && d.encodingAesKeySealed),
       callbackUrl: this.callbackUrl(d.level, d.placeId),

@@ -230,7 +230,11 @@ export class WecomDelivery {
       const invalid = new Map<string, WecomOutcome>();
       let msgId: string | undefined;
       if (first.kind === 'member') {
-        const r = await app.client.sendAppMessage({ toUsers: ids, card });
+        const r = await app.client.sendAppMessage({
+          toUsers: ids,
+          card,
+          style: app.doc.cardStyle ?? 'textcard',
+        });
         msgId = r.msgId;
         for (const u of r.invalidUsers) invalid.set(u.toLowerCase(), 'invaliduser');
         for (const u of r.unlicensedUsers) invalid.set(u.toLowerCase(), 'unlicensed');

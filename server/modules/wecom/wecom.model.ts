@@ -25,6 +25,8 @@ export interface WecomAppDoc {
   schoolId?: string;
   corpId: string;
   agentId: number;
+  /** How staff messages look (default `textcard`). */
+  cardStyle?: 'textcard' | 'template_card';
   secretSealed: string;
   callbackTokenSealed?: string;
   encodingAesKeySealed?: string;
@@ -129,6 +131,7 @@ const appSchema = new Schema<WecomAppDoc>(
     schoolId: String,
     corpId: { type: String, required: true },
     agentId: { type: Number, required: true },
+    cardStyle: { type: String, enum: ['textcard', 'template_card'] },
     secretSealed: { type: String, required: true },
     callbackTokenSealed: String,
     encodingAesKeySealed: String,

@@ -12,6 +12,8 @@ export const appBody = z.strictObject({
   corpId: z.string().regex(/^w[wx][0-9a-zA-Z]{8,30}$/),
   agentId: z.number().int().min(1).max(99_999_999),
   secret: z.string().min(16).max(128),
+  /** Staff messages as a text card (default) or a template card (text_notice). */
+  cardStyle: z.enum(['textcard', 'template_card']).optional(),
   callbackToken: z
     .string()
     .regex(/^[A-Za-z0-9]{1,32}$/)
@@ -25,6 +27,7 @@ export const appView = z.object({
   placeId: z.string(),
   corpId: z.string(),
   agentId: z.number().int(),
+  cardStyle: z.enum(['textcard', 'template_card']),
   hasSecret: z.boolean(),
   hasCallback: z.boolean(),
   callbackUrl: z.string(),
