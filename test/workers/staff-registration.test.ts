@@ -208,6 +208,35 @@ describe('staff registration end to end (engine, workers, inbox, real database)'
     ).toEqual([]);
   }, 90_000);
 
+  it('should refuse at registration someone the bureau lists while the school is confirming (SAFE-STAFF)', async () => {
+    // given a registration that passed the record check and waits for the school
+    const id = idNumber();
+    const res = await admin.post(
+      '/api/staff/registrations',
+      registration({ staffName: '钱某', idNumber: id }),
+    );
+    const task = await taskOf(admin, res.body.instanceKey as string, 'SchoolConfirmation');
+
+    // when the county bureau lists the person, and then the school confirms
+    expect(
+      (await county.post('/api/staff/bad-records', { idNumber: id, name: '钱某', status: 'bad' }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await admin.post(`/api/tasks/${task.key}/complete`, { variables: { decision: 'approve' } }))
+        .status,
+    ).toBe(204);
+
+    // then the person is refused naming SAFE-STAFF, not registered, and the school is told
+    const refused = await registrationIn(res.body.id as string, 'refused');
+    expect((refused.refusal as { rule: string }[]).map((r) => r.rule)).toEqual(['SAFE-STAFF']);
+    expect(refused.staffId).toBeUndefined();
+    const told = await notified(admin, 'staff-refused', '钱某');
+    expect(told.body).toContain('SAFE-STAFF');
+    const members = await admin.agent.get('/api/staff/members');
+    expect((members.body.items as { name: string }[]).map((m) => m.name)).not.toContain('钱某');
+  }, 90_000);
+
   it("should refuse a person on another county's list as well, and one whose check is pending", async () => {
     // given one person listed by another county's bureau and one whose check is pending
     const elsewhere = idNumber();

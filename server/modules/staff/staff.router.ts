@@ -128,10 +128,11 @@ export function createStaffRouter(service: StaffService, requireSession: Request
   api.post(
     '/members',
     {
-      summary: "Record a confirmed registration's person as service staff (workers)",
+      summary:
+        "Record a confirmed registration's person as service staff, unless now on the bad-record list (workers; SAFE-STAFF)",
       body: registerMemberBody,
       responses: { 200: { description: 'The staff id', schema: registerMemberResponse } },
-      errors: [404],
+      errors: [404, 422],
     },
     async ({ body }, _req, res) => {
       res.json(await service.registerMember(currentPrincipal(res), body.registrationId));

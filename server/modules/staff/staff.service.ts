@@ -259,11 +259,31 @@ export class StaffService {
 
   /**
    * The `register-staff` job (workers): the registration's person recorded as service staff.
-   * Idempotent: the member's id derives from the registration's.
+   * The bad-record list is looked at again (SAFE-STAFF): someone listed while the school was
+   * confirming is refused (422, recorded on the registration), not registered. Idempotent: the
+   * member's id derives from the registration's.
    */
   async registerMember(p: Principal, registrationId: string): Promise<{ staffId: string }> {
     const reg = await this.forWorker(p, registrationId);
     const staffId = `staff-${reg._id.replace(/^reg-/, '')}`;
+    if (!(await this.m.members.findById(staffId).lean<StaffMemberDoc>())) {
+      const { violations } = checkStaffMember({
+        staffId,
+        name: reg.staffName,
+        employment: reg.isExternal ? 'external' : 'in-service',
+        recordCheck: (await this.recordCheck(p, reg.idNumber)).recordCheck,
+        ...(reg.agreementNo ? { agreement: { reference: reg.agreementNo } } : {}),
+      });
+      if (violations.length) {
+        await this.recordStep(p, reg._id, {
+          key: `register-refused:${staffId}`,
+          step: 'register-staff',
+          status: 'refused',
+          rules: violations,
+        });
+        throw new RuleViolationError(violations);
+      }
+    }
     const member: StaffMemberDoc = {
       _id: staffId,
       cityId: reg.cityId,
