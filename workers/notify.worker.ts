@@ -2,13 +2,21 @@ import { z } from 'zod';
 import { formatRule } from '../server/lib/errors';
 import { hasMessage, t } from '../server/lib/i18n';
 import { formatYuan } from '../server/rules/fees';
+import { recordStep } from './facts';
 import { complete, defineWorker } from './runtime';
+
+/**
+ * The enrolment's notice of a reviewer's rejection (class review, committee co-review, school
+ * approval): the process ends after it, so it records the application as rejected first.
+ */
+const REJECTED_TEMPLATE = 'enrolment-rejected';
 
 /**
  * Notifications (in-app now; WeCom comes with the integration): to the users and candidate
  * groups the diagram names and to the guardians (with an account) of the students it names,
  * with the template from the task header. Idempotent: the element instance key is the
  * notification key, so a job delivered twice notifies once. Nobody to tell is not an error.
+ * The rejection notice also records the application's status (REJECTED_TEMPLATE).
  */
 export default defineWorker({
   type: 'notify',
@@ -56,6 +64,12 @@ export default defineWorker({
       v.schoolApprovalReason ||
       v.classReviewReason ||
       '';
+    if (template === REJECTED_TEMPLATE && v.applicationId)
+      await recordStep(ctx, v.applicationId, {
+        step: 'rejected',
+        status: 'rejected',
+        ...(reason ? { note: reason.slice(0, 500) } : {}),
+      });
     const guardians = v.notifyStudents?.length
       ? (
           await ctx.api.post<{ userIds: string[] }>('/api/safety/guardians', {

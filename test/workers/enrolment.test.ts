@@ -189,6 +189,36 @@ describe('after-school enrolment end to end (engine, workers, inbox, real databa
       );
     });
     expect(told.body).toContain('漯教〔2021〕64号');
+    // and with a policy that covers the term the parent may apply again (it stayed claimed)
+    expect((await parent.post('/api/enrolment/applications', application(s._id))).status).toBe(201);
+  }, 60_000);
+
+  it("should record the class teacher's rejection as rejected, tell the parent why, and let them apply again", async () => {
+    // given
+    const s = await child();
+    const submitted = await parent.post('/api/enrolment/applications', application(s._id));
+    const id = submitted.body.id as string;
+    const review = await taskOf(teacher, id, 'ClassReview');
+
+    // when
+    const rejected = await teacher.post(`/api/tasks/${review.key}/complete`, {
+      variables: { decision: 'reject', reason: '接送人信息与学籍登记不符' },
+    });
+
+    // then the application no longer reads as submitted (regression: it stayed submitted)
+    expect(rejected.status).toBe(204);
+    const done = await statusOf(id, 'rejected');
+    expect((done.timeline as { step: string }[]).map((e) => e.step)).toContain('rejected');
+    const told = await eventually(async () => {
+      const list = await parent.agent.get('/api/notifications');
+      return list.body.items.find(
+        (n: { template: string; body: string }) =>
+          n.template === 'enrolment-rejected' && n.body.includes('接送人信息与学籍登记不符'),
+      );
+    });
+    expect(told).toBeDefined();
+    // and a rejected application does not block a new one for the term
+    expect((await parent.post('/api/enrolment/applications', application(s._id))).status).toBe(201);
   }, 60_000);
 
   it('should end the process cleanly when the guardian withdraws during class review', async () => {

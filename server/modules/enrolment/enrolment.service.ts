@@ -332,7 +332,10 @@ export class EnrolmentService {
     };
   }
 
-  /** A worker records a step (idempotent by its key); terminal statuses and fees stick. */
+  /**
+   * A worker records a step (idempotent by its key); terminal statuses and fees stick. A
+   * refusal or rejection frees the child's term and seat, as a withdrawal does.
+   */
   async recordStep(p: Principal, id: string, body: RecordStepBody): Promise<void> {
     const doc = await this.forWorker(p, id);
     const recorded = await this.event(doc._id, body.step, body.status, p.userId, body.key, {
@@ -346,6 +349,11 @@ export class EnrolmentService {
     if (body.fee) set.fee = body.fee;
     if (body.rules) set.refusal = JSON.stringify(body.rules);
     await this.m.applications.updateOne({ _id: doc._id }, { $set: set });
+    // a refused or rejected application no longer holds the term (ELIG-VOLUNTARY) nor a seat
+    if (set.status === 'refused' || set.status === 'rejected') {
+      await this.m.claims.deleteOne({ _id: `apply:${doc.studentId}:${doc.term}` });
+      if (doc.status === 'placed' || doc.status === 'enrolled') await this.releaseSeat(doc);
+    }
   }
 
   /**
