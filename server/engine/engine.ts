@@ -1655,8 +1655,28 @@ function slimEffect(e: Effect): Effect {
   if (e.op !== 'put' || (e.coll !== 'jobs' && e.coll !== 'tasks')) return e;
   const doc: Record<string, unknown> = { ...e.doc };
   for (const field of [...INSTANCE_FIELDS, 'variables']) delete doc[field];
+  // values every new document of the collection has: restored by restoreEffect when absent
+  for (const [field, value] of Object.entries(EFFECT_DEFAULTS[e.coll]))
+    if (JSON.stringify(doc[field]) === JSON.stringify(value)) delete doc[field];
   return { ...e, doc: doc as { _id: string } };
 }
+
+/**
+ * Field values that {@link slimEffect} leaves out of the effects kept for recovery (`fx`) when
+ * a document has exactly them, and {@link restoreEffect} puts back when absent: a new user
+ * task or job mostly has these, and dropping them keeps a waiting instance's stored bytes
+ * under the 2 KB target (docs/performance.md).
+ */
+const EFFECT_DEFAULTS: Record<'jobs' | 'tasks', Record<string, unknown>> = {
+  tasks: {
+    state: 'CREATED',
+    candidateUsers: [],
+    candidateGroups: [],
+    customHeaders: {},
+    priority: 50,
+  },
+  jobs: { state: 'ACTIVATABLE', kind: 'BPMN_ELEMENT', customHeaders: '{}' },
+};
 
 /** Fields of the instance document, which scope variables may not shadow. */
 const INSTANCE_DOC_FIELDS = new Set([
@@ -1694,9 +1714,11 @@ function restoreEffect(e: Effect, state: InstanceState): Effect {
     state.key,
     String((e.doc as { elementInstanceKey?: string }).elementInstanceKey ?? ''),
   );
+  const defaults = structuredClone(EFFECT_DEFAULTS[e.coll]);
   return {
     ...e,
     doc: {
+      ...defaults,
       ...e.doc,
       processInstanceKey: state.key,
       processDefinitionKey: state.processDefinitionKey,
