@@ -1,13 +1,414 @@
-import { h, replace } from '../dom';
-import { t } from '../i18n';
+import '@bpmn-io/form-js-editor/dist/assets/form-js-editor.css';
+import '@bpmn-io/form-js-editor/dist/assets/properties-panel.css';
+import './modeler.css';
+import { FormEditor } from '@bpmn-io/form-js-editor';
+import { api, ApiError, describeError } from '../api';
+import {
+  ownPlaces,
+  placeName,
+  placesAbove,
+  startingPoint,
+  type HeadItem,
+  type Place,
+  type VersionSummary,
+} from '../catalog';
+import { h, notice, replace, toast } from '../dom';
+import { mountForm, type FormSchema, type MountedForm } from '../form-view';
+import { formatTime, t } from '../i18n';
 import type { View } from '../router';
+import { currentUser, type Me } from '../session';
+
+/** `GET /api/catalog/forms/:id/:place/versions/:version`. */
+interface FormVersion extends VersionSummary {
+  schema: FormSchema;
+}
+
+/** A user task or start event that links a form (`zeebe:formDefinition formId`). */
+interface FormUse {
+  processId: string;
+  processName: string;
+  place: Place;
+  version: number;
+  elementId: string;
+  elementName: string;
+}
+
+const PREVIEW_DELAY_MS = 300;
+const ZEEBE_NS = 'http://camunda.org/schema/zeebe/1.0';
+
+function formPath(id: string, place: Place): string {
+  return `/api/catalog/forms/${encodeURIComponent(id)}/${encodeURIComponent(place)}`;
+}
 
 /** The forms the person may tailor. */
-export const formListView: View = (main) => {
-  replace(main, h('h1', {}, t('forms.title')));
+export const formListView: View = async (main, ctx) => {
+  const heading = h('h1', {}, t('forms.title'));
+  replace(main, heading, h('p', {}, t('app.loading')));
+  const me = currentUser()!;
+  let items: HeadItem[];
+  try {
+    items = (await api<{ items: HeadItem[] }>('GET', '/api/catalog/forms')).items;
+  } catch (err) {
+    replace(main, heading, notice(describeError(err), 'error'));
+    return;
+  }
+  if (ctx.signal.aborted) return;
+  const mine = ownPlaces(me);
+  const byId = new Map<string, HeadItem[]>();
+  for (const item of items) byId.set(item.id, [...(byId.get(item.id) ?? []), item]);
+  replace(
+    main,
+    heading,
+    h('h2', {}, t('forms.list')),
+    byId.size
+      ? h(
+          'ul',
+          { class: 'catalog-list' },
+          [...byId.entries()].map(([id, heads]) =>
+            h(
+              'li',
+              { class: 'card catalog-item', 'data-id': id },
+              h('h3', {}, heads.find((x) => x.name)?.name ?? id, ' ', h('code', {}, id)),
+              h(
+                'ul',
+                { class: 'meta' },
+                heads.map((x) =>
+                  h(
+                    'li',
+                    {},
+                    `${placeName(x.place)} · ${t('modeler.version', { v: x.version })} · ${formatTime(x.at)}`,
+                  ),
+                ),
+              ),
+              h(
+                'p',
+                { class: 'actions' },
+                mine.map((place) =>
+                  h(
+                    'a',
+                    {
+                      class: 'button',
+                      href: `/forms/${encodeURIComponent(id)}/${encodeURIComponent(place)}`,
+                    },
+                    `${t('modeler.open')}：${placeName(place)}`,
+                  ),
+                ),
+              ),
+            ),
+          ),
+        )
+      : h('p', { class: 'empty' }, t('forms.empty')),
+  );
 };
 
-/** The form editor on one form and place. */
-export const formEditorView: View = (main) => {
-  replace(main, h('h1', {}, t('forms.title')));
+/**
+ * The form-js editor on one form at one place, with a live preview in the form-js viewer (as
+ * parents and teachers will see it), saving versions with a comment, the versions so far, and
+ * the process steps that link the form.
+ */
+export const formEditorView: View = async (main, ctx) => {
+  const id = ctx.params.id!;
+  const place = ctx.params.place!;
+  const me = currentUser()!;
+  const base = formPath(id, place);
+  const back = h('p', { class: 'back' }, h('a', { href: '/forms' }, `‹ ${t('forms.title')}`));
+  replace(main, back, h('p', {}, t('app.loading')));
+
+  let start: Awaited<ReturnType<typeof startingPoint<FormVersion>>>;
+  try {
+    start = await startingPoint<FormVersion>('forms', id, place, me);
+  } catch (err) {
+    replace(main, back, h('h1', {}, t('app.error')), notice(describeError(err), 'error'));
+    return;
+  }
+  if (ctx.signal.aborted) return;
+  if (!start) {
+    replace(main, back, h('h1', {}, t('forms.title')), notice(t('forms.empty'), 'error'));
+    return;
+  }
+  let baseVersion = start.baseVersion;
+
+  const source = h('p', { class: 'meta' });
+  const showSource = (from: Place, version: number) => {
+    source.textContent = t('modeler.source', {
+      source: `${placeName(from)} ${t('modeler.version', { v: version })}`,
+    });
+  };
+  showSource(start.from, start.version);
+  const editorHost = h('div', {
+    class: 'form-editor-host',
+    role: 'region',
+    'aria-label': t('forms.editor'),
+  });
+  const previewHost = h('div', { class: 'form-preview-host' });
+  const comment = h('textarea', {
+    id: 'form-comment',
+    rows: 2,
+    maxlength: 500,
+    placeholder: t('modeler.comment_hint'),
+  });
+  const saveStatus = h('div', { class: 'deploy-status' });
+  const saveButton = h(
+    'button',
+    { type: 'submit', class: 'primary', 'data-action': 'save' },
+    t('forms.save'),
+  );
+  const versionsHost = h('div', { class: 'versions' });
+  const usesHost = h('div', { class: 'form-uses' });
+
+  main.classList.add('wide');
+  replace(
+    main,
+    back,
+    h('h1', {}, t('modeler.heading', { name: id, place: placeName(place) })),
+    source,
+    h(
+      'div',
+      { class: 'form-editor-layout' },
+      editorHost,
+      h(
+        'section',
+        { class: 'card form-preview', 'aria-labelledby': 'preview-title' },
+        h('h2', { id: 'preview-title' }, t('forms.preview')),
+        previewHost,
+      ),
+    ),
+    h(
+      'div',
+      { class: 'modeler-side' },
+      h(
+        'form',
+        {
+          class: 'card deploy',
+          onsubmit: (e: Event) => {
+            e.preventDefault();
+            void save();
+          },
+        },
+        h('h2', {}, t('forms.save')),
+        h('label', { for: 'form-comment' }, t('modeler.comment')),
+        comment,
+        h('p', { class: 'actions' }, saveButton),
+        saveStatus,
+      ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'uses-title' },
+        h('h2', { id: 'uses-title' }, t('forms.used_by')),
+        usesHost,
+      ),
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'form-versions-title' },
+      h('h2', { id: 'form-versions-title' }, t('modeler.versions')),
+      versionsHost,
+    ),
+  );
+
+  const editor = new FormEditor({ container: editorHost });
+  let preview: MountedForm | undefined;
+  let previewTimer: ReturnType<typeof setTimeout> | undefined;
+
+  async function showPreview(): Promise<void> {
+    const schema = editor.saveSchema() as FormSchema;
+    preview?.destroy();
+    preview = undefined;
+    try {
+      preview = await mountForm(previewHost, schema, {});
+    } catch (err) {
+      replace(previewHost, notice(describeError(err), 'error'));
+    }
+  }
+
+  async function save(): Promise<void> {
+    const text = comment.value.trim();
+    if (!text) {
+      replace(saveStatus, notice(t('modeler.comment_required'), 'error'));
+      comment.focus();
+      return;
+    }
+    saveButton.disabled = true;
+    replace(saveStatus, h('p', { class: 'meta', role: 'status' }, t('forms.saving')));
+    try {
+      const result = await api<{ changed: boolean; version: VersionSummary }>(
+        'POST',
+        `${base}/versions`,
+        { schema: editor.saveSchema(), comment: text, baseVersion },
+      );
+      if (ctx.signal.aborted) return;
+      if (!result.changed) {
+        replace(saveStatus, notice(t('modeler.unchanged'), 'info'));
+        return;
+      }
+      baseVersion = result.version.version;
+      comment.value = '';
+      showSource(place, baseVersion);
+      replace(saveStatus, notice(t('forms.saved', { v: baseVersion }), 'ok'));
+      toast(t('forms.saved', { v: baseVersion }));
+      await showVersions();
+    } catch (err) {
+      if (ctx.signal.aborted) return;
+      const fields =
+        err instanceof ApiError && err.problem.errors?.length
+          ? h(
+              'ul',
+              { class: 'problems-list' },
+              err.problem.errors.map((e) =>
+                h('li', { class: 'problem problem-error' }, h('code', {}, e.path), ' ', e.message),
+              ),
+            )
+          : null;
+      replace(saveStatus, notice(describeError(err), 'error'), fields);
+    } finally {
+      saveButton.disabled = false;
+    }
+  }
+
+  async function showVersions(): Promise<void> {
+    let versions: VersionSummary[];
+    try {
+      versions = (await api<{ items: VersionSummary[] }>('GET', `${base}/versions`)).items;
+    } catch (err) {
+      // a place without a version of its own yet
+      if (err instanceof ApiError && err.status === 404) versions = [];
+      else {
+        replace(versionsHost, notice(describeError(err), 'error'));
+        return;
+      }
+    }
+    if (ctx.signal.aborted) return;
+    replace(
+      versionsHost,
+      versions.length
+        ? h(
+            'table',
+            { class: 'versions-table' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'col' }, t('modeler.col_version')),
+                h('th', { scope: 'col' }, t('modeler.comment')),
+                h('th', { scope: 'col' }, t('modeler.col_by')),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              versions.map((v, i) =>
+                h(
+                  'tr',
+                  { 'data-version': v.version },
+                  h(
+                    'td',
+                    {},
+                    t('modeler.version', { v: v.version }),
+                    i === 0 ? h('span', { class: 'badge' }, t('modeler.current')) : null,
+                  ),
+                  h('td', {}, v.comment),
+                  h('td', {}, `${v.byName} · ${formatTime(v.at)}`),
+                ),
+              ),
+            ),
+          )
+        : h('p', { class: 'empty' }, t('forms.no_versions')),
+    );
+  }
+
+  async function showUses(): Promise<void> {
+    let uses: FormUse[];
+    try {
+      uses = await formUses(id, place, me);
+    } catch (err) {
+      replace(usesHost, notice(describeError(err), 'error'));
+      return;
+    }
+    if (ctx.signal.aborted) return;
+    replace(
+      usesHost,
+      uses.length
+        ? h(
+            'ul',
+            { class: 'uses-list' },
+            uses.map((u) =>
+              h(
+                'li',
+                { 'data-element': u.elementId },
+                h(
+                  'a',
+                  {
+                    href: `/modeler/${encodeURIComponent(u.processId)}/${encodeURIComponent(place)}`,
+                  },
+                  u.processName,
+                ),
+                ` › ${u.elementName} `,
+                h(
+                  'span',
+                  { class: 'meta' },
+                  `（${placeName(u.place)} ${t('modeler.version', { v: u.version })}）`,
+                ),
+              ),
+            ),
+          )
+        : h('p', { class: 'empty' }, t('forms.not_used')),
+    );
+  }
+
+  editor.on('changed', () => {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(() => void showPreview(), PREVIEW_DELAY_MS);
+  });
+  try {
+    await editor.importSchema(start.detail.schema);
+  } catch (err) {
+    replace(editorHost, notice(describeError(err), 'error'));
+  }
+  await Promise.all([showPreview(), showVersions(), showUses()]);
+
+  return () => {
+    clearTimeout(previewTimer);
+    preview?.destroy();
+    editor.destroy();
+    main.classList.remove('wide');
+  };
 };
+
+// helpers //////////
+
+/**
+ * The steps that link form `id` in the processes that run at `place`: for each process, the
+ * version the place resolves to (its own, else the nearest above), read from its BPMN XML.
+ */
+async function formUses(id: string, place: Place, me: Me): Promise<FormUse[]> {
+  const heads = (await api<{ items: HeadItem[] }>('GET', '/api/catalog/processes')).items;
+  const chain = [place, ...placesAbove(place, me)];
+  const running = new Map<string, HeadItem>();
+  for (const at of chain)
+    for (const head of heads)
+      if (head.place === at && !running.has(head.id)) running.set(head.id, head);
+  const uses: FormUse[] = [];
+  for (const head of running.values()) {
+    const detail = await api<{ xml: string }>(
+      'GET',
+      `/api/catalog/processes/${encodeURIComponent(head.id)}/${encodeURIComponent(head.place)}/versions/${head.version}`,
+    );
+    const doc = new DOMParser().parseFromString(detail.xml, 'application/xml');
+    for (const def of Array.from(doc.getElementsByTagNameNS(ZEEBE_NS, 'formDefinition'))) {
+      if (def.getAttribute('formId') !== id) continue;
+      const element = def.parentElement?.parentElement;
+      if (!element) continue;
+      uses.push({
+        processId: head.id,
+        processName: head.name ?? head.id,
+        place: head.place,
+        version: head.version,
+        elementId: element.getAttribute('id') ?? '',
+        elementName: element.getAttribute('name') ?? element.getAttribute('id') ?? '',
+      });
+    }
+  }
+  return uses;
+}

@@ -1,0 +1,74 @@
+/**
+ * zh-CN for the modeler's own texts (palette, context pad, the properties panel's main groups
+ * and fields), as a bpmn-js `translate` service. Texts not listed stay as bpmn-js spells them.
+ */
+const ZH: Record<string, string> = {
+  // palette and context pad
+  'Activate hand tool': '抓手工具',
+  'Activate lasso tool': '框选工具',
+  'Activate create/remove space tool': '插入/删除空间',
+  'Activate global connect tool': '连线工具',
+  'Create start event': '开始事件',
+  'Create intermediate/boundary event': '中间/边界事件',
+  'Create end event': '结束事件',
+  'Create gateway': '网关',
+  'Create task': '任务',
+  'Create expanded sub-process': '展开的子流程',
+  'Create data object reference': '数据对象',
+  'Create data store reference': '数据存储',
+  'Create pool/participant': '池/参与者',
+  'Create group': '分组',
+  'Append task': '追加任务',
+  'Append end event': '追加结束事件',
+  'Append gateway': '追加网关',
+  'Append intermediate/boundary event': '追加中间事件',
+  'Add text annotation': '添加注释',
+  'Change element': '更改类型',
+  'Connect to other element': '连接到其他元素',
+  Delete: '删除',
+  'Search in diagram': '在图中搜索',
+  // properties panel
+  General: '常规',
+  Name: '名称',
+  ID: '标识',
+  Documentation: '说明',
+  'Element documentation': '元素说明',
+  Assignment: '分配',
+  Assignee: '办理人',
+  'Candidate groups': '候选组',
+  'Candidate users': '候选用户',
+  Form: '表单',
+  Type: '类型',
+  'Form ID': '表单标识',
+  'Camunda Form': '关联表单',
+  'External form reference': '外部表单引用',
+  '<none>': '（无）',
+  'User task': '用户任务',
+  'Service task': '服务任务',
+  Implementation: '实现方式',
+  'Task definition': '任务定义',
+  Inputs: '输入',
+  Outputs: '输出',
+  'Extension properties': '扩展属性',
+  Condition: '条件',
+  'Condition expression': '条件表达式',
+  Timer: '定时器',
+  'Execution listeners': '执行监听器',
+  'Task listeners': '任务监听器',
+  'Due date': '到期时间',
+  'Follow up date': '跟进时间',
+  Priority: '优先级',
+  'Job priority': '作业优先级',
+  'Example data': '示例数据',
+  'Open minimap': '打开缩略图',
+  'Close minimap': '关闭缩略图',
+};
+
+function translate(template: string, replacements: Record<string, string> = {}): string {
+  return (ZH[template] ?? template).replace(/{([^}]+)}/g, (_m, key: string) =>
+    replacements[key] === undefined ? `{${key}}` : replacements[key],
+  );
+}
+
+/** The bpmn-js module that overrides the default (English) `translate` service. */
+export const zhTranslate = { translate: ['value', translate] };
