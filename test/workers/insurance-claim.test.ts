@@ -97,7 +97,7 @@ async function complete(
 async function notified(client: SignedInClient, template: string, claimId: string) {
   return eventually(
     async () => {
-      const res = await client.agent.get('/api/notifications');
+      const res = await client.agent.get('/api/notifications?limit=100');
       return (res.body.items as Notification[]).find(
         (n) => n.template === template && n.data?.claimId === claimId,
       );

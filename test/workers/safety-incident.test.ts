@@ -107,7 +107,7 @@ async function complete(
 async function notified(client: SignedInClient, template: string, incidentId: string) {
   return eventually(
     async () => {
-      const res = await client.agent.get('/api/notifications');
+      const res = await client.agent.get('/api/notifications?limit=100');
       return (res.body.items as Notification[]).find(
         (n) => n.template === template && n.data?.incidentId === incidentId,
       );
@@ -246,7 +246,7 @@ describe('safety incident end to end (engine, workers, inbox, real database)', (
     expect(done.title).toBe('安全事故处理完毕');
 
     // and a minor incident never went to the county bureau
-    const county = await w.county.client.agent.get('/api/notifications');
+    const county = await w.county.client.agent.get('/api/notifications?limit=100');
     expect((county.body.items as Notification[]).filter((n) => n.data?.incidentId === id)).toEqual(
       [],
     );
@@ -376,6 +376,13 @@ describe('safety incident end to end (engine, workers, inbox, real database)', (
     });
     const closed = await incidentWhere(w.county.client, id, 'closed', (b) => b.status === 'closed');
     expect(closed.reviews).toMatchObject({ countyOpinion: '限期补装软垫' });
+    // and the county was told once, though the school kept the grade serious at every step
+    const all = await w.county.client.agent.get('/api/notifications?limit=100');
+    expect(
+      (all.body.items as Notification[]).filter(
+        (n) => n.template === 'incident-severe' && n.data?.incidentId === id,
+      ),
+    ).toHaveLength(1);
   }, 120_000);
 
   it('should tell the county bureau at once when the duty teacher re-grades an incident as critical', async () => {

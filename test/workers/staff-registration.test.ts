@@ -118,7 +118,7 @@ describe('staff registration end to end (engine, workers, inbox, real database)'
   async function notified(client: SignedInClient, template: string, staffName: string) {
     return eventually(
       async () => {
-        const res = await client.agent.get('/api/notifications');
+        const res = await client.agent.get('/api/notifications?limit=100');
         return (res.body.items as Notification[]).find(
           (n) => n.template === template && n.body.includes(staffName),
         );
