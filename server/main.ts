@@ -20,6 +20,7 @@ import { createMemberships } from './modules/users';
 import { createAuth, sessionSecret } from './modules/auth';
 import { createCatalog, loadCityTemplates, type TemplateDirs } from './modules/catalog';
 import { seedDemoIfEmpty } from './modules/demo/demo.service';
+import { type DemoLifeReport, seedDemoLife } from './modules/demo/demo.life';
 import { createMonitor } from './modules/monitor';
 import { createOrg } from './modules/org';
 import { createEnrolment } from './modules/enrolment';
@@ -59,6 +60,11 @@ export interface RunningServer {
   logger: Logger;
   /** The Express app (its router stack is what the OpenAPI test walks). */
   app: Express;
+  /**
+   * The demo school's life being driven through the services (development with in-process
+   * workers only; demo.life.ts); resolves with what it did, or with no steps if it gave up.
+   */
+  demoLife?: Promise<DemoLifeReport>;
   /** Graceful stop: stop accepting, finish in-flight requests (bounded), close the database. */
   stop(): Promise<void>;
 }
@@ -264,6 +270,32 @@ export async function startServer(
   logger.info({ port }, `Kehou Flow listening on http://${config.HOST}:${port}`);
 
   let stopping: Promise<void> | undefined;
+  // the demo school in motion (applications in every state, bills, an incident, a survey),
+  // driven through the services and the workers in the background; idempotent
+  const demoLife =
+    config.NODE_ENV === 'development' && workers
+      ? seedDemoLife({
+          db,
+          engine,
+          enrolment: enrolment.service,
+          tasks: tasks.service,
+          billing: billing.service,
+          incidents: safety.incidents,
+          surveys: surveys.service,
+          logger,
+          isStopping: () => stopping !== undefined,
+        }).then(
+          (report) => {
+            if (report.steps.length)
+              logger.info({ steps: report.steps }, 'the demo school is in motion');
+            return report;
+          },
+          (err: unknown) => {
+            logger.warn({ err }, 'the demo life seed gave up');
+            return { steps: [] };
+          },
+        )
+      : undefined;
   return {
     url: `http://${config.HOST}:${port}`,
     port,
@@ -271,10 +303,13 @@ export async function startServer(
     engine,
     logger,
     app,
+    ...(demoLife ? { demoLife } : {}),
     stop() {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        // it gives up at its next wait; then nothing it started is cut off by the stop
+        await demoLife;
         payments.schedule?.stop();
         await wecom.stop();
         await workers

@@ -1,4 +1,8 @@
 import request from 'supertest';
+import { loadConfig } from '../../server/config';
+import { type RunningServer, startServer } from '../../server/main';
+import { currentMonth } from '../../server/modules/billing/billing.service';
+import { DEMO_LIFE_SCHOOL } from '../../server/modules/demo/demo.plans';
 import { seedDemo, seedDemoIfEmpty } from '../../server/modules/demo/demo.service';
 import { DEMO_PASSWORD } from '../../server/modules/demo/demo.data';
 import { orgModels } from '../../server/modules/org/org.model';
@@ -6,6 +10,7 @@ import { userModels } from '../../server/modules/users/users.model';
 import { ROLES } from '../../server/auth/roles';
 import { createLogger } from '../../server/lib/logger';
 import { type IdentityHarness, signIn, startIdentityHarness } from '../fixtures/identity';
+import { testServerUri, testSqliteDir, uniqueDbName } from '../setup/db';
 
 describe('demo seed', () => {
   let h: IdentityHarness;
@@ -95,4 +100,124 @@ describe('demo seed', () => {
     expect((await bureau.agent.get('/api/org/schools')).body.total).toBe(3);
     expect((await bureau.agent.get('/api/org/students')).body.total).toBe(200);
   });
+});
+
+describe('demo seed in motion (npm start on an empty development database)', () => {
+  let server: RunningServer;
+  let dbUri: string;
+
+  const start = async () =>
+    startServer(
+      loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        MONGODB_URI: dbUri,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'silent',
+        SESSION_SECRET: 'seed-test-secret-seed-test-secret-0123456789',
+        KEHOU_WORKERS: 'in-process',
+        ...(testSqliteDir() ? { FERRETDB_SQLITE_DIR: testSqliteDir() } : {}),
+      }),
+      createLogger('silent'),
+    );
+
+  beforeAll(async () => {
+    const uri = new URL(testServerUri());
+    uri.pathname = `/${uniqueDbName()}`;
+    dbUri = uri.toString();
+    server = await start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await server.db.connection.dropDatabase().catch(() => undefined);
+    await server.stop();
+  });
+
+  it('should show a school with applications in every state, bills, an incident and an open survey', async () => {
+    // when the demo school's life has been driven through the services and workers
+    const report = await server.demoLife!;
+    const admin = await signIn(server.app, { username: 'yh2.admin', password: DEMO_PASSWORD });
+    const apps = await admin.agent.get(
+      `/api/enrolment/applications?schoolId=${DEMO_LIFE_SCHOOL}&limit=200`,
+    );
+
+    // then every state of an application is there
+    expect(report.steps.length).toBeGreaterThan(9);
+    const items = apps.body.items as {
+      id: string;
+      status: string;
+      currentSteps?: { id: string }[];
+      fee?: { monthlyFen: number; free: boolean };
+      placement?: { status: string };
+    }[];
+    const byStatus = (status: string) => items.filter((a) => a.status === status);
+    expect(byStatus('enrolled')).toHaveLength(3);
+    expect(byStatus('enrolled').some((a) => a.fee?.free)).toBe(true);
+    expect(byStatus('enrolled').some((a) => (a.fee?.monthlyFen ?? 0) > 0)).toBe(true);
+    expect(byStatus('waiting')).toHaveLength(1);
+    expect(byStatus('refused')).toHaveLength(1);
+    expect(byStatus('rejected')).toHaveLength(1);
+    expect(byStatus('withdrawn')).toHaveLength(1);
+    expect(byStatus('submitted')).toHaveLength(2);
+    const refused = await admin.agent.get(
+      `/api/enrolment/applications/${byStatus('refused')[0]!.id}`,
+    );
+    expect(JSON.stringify(refused.body.refusal)).toContain('SAFE-INSURE');
+
+    // and the class review and the school approval wait in the inboxes
+    const adminTasks = await admin.agent.get('/api/tasks?view=groups&size=100');
+    expect(
+      adminTasks.body.items.filter((t: { elementId: string }) => t.elementId === 'SchoolApproval'),
+    ).toHaveLength(1);
+    const pending = await Promise.all(
+      byStatus('submitted').map((a) => admin.agent.get(`/api/enrolment/applications/${a.id}`)),
+    );
+    expect(
+      pending.map((r) => (r.body.currentSteps as { id: string }[]).map((s) => s.id)).sort(),
+    ).toEqual([['ClassReview'], ['SchoolApproval']]);
+
+    // and this month's bills: one paid, one open, one waived
+    const bills = await admin.agent.get(
+      `/api/billing/bills?schoolId=${DEMO_LIFE_SCHOOL}&month=${currentMonth()}`,
+    );
+    expect(bills.body.items.map((b: { status: string }) => b.status).sort()).toEqual([
+      'open',
+      'paid',
+      'waived',
+    ]);
+
+    // and an incident and the committee's open survey, with answers
+    const incidents = await admin.agent.get(`/api/safety/incidents?schoolId=${DEMO_LIFE_SCHOOL}`);
+    expect(incidents.body.total).toBe(1);
+    const surveys = await admin.agent.get(`/api/surveys?schoolId=${DEMO_LIFE_SCHOOL}`);
+    expect(surveys.body.items).toEqual([expect.objectContaining({ status: 'open', responses: 2 })]);
+    const committee = await signIn(server.app, {
+      username: 'yh2.committee',
+      password: DEMO_PASSWORD,
+    });
+    const results = await committee.agent.get(`/api/surveys/${surveys.body.items[0].id}/results`);
+    expect(results.body.responses).toBe(2);
+  }, 300_000);
+
+  it('should add nothing on a second start', async () => {
+    // given the database of the previous test
+    const counts = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          ['enrol_applications', 'billing_bills', 'safety_incidents', 'surveys'].map(
+            async (c) => [c, await server.db.connection.collection(c).countDocuments()] as const,
+          ),
+        ),
+      );
+    const before = await counts();
+    await server.stop();
+
+    // when
+    server = await start();
+    const report = await server.demoLife!;
+
+    // then
+    expect(report.steps).toEqual([]);
+    expect(await counts()).toEqual(before);
+  }, 300_000);
 });
