@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { eventually } from '../fixtures/engine';
 import { startDomainHarness, type DomainHarness } from '../fixtures/domain';
 import {
@@ -505,5 +506,41 @@ describe('monthly billing end to end (engine, workers, API, real database)', () 
       direction: 'out',
       categoryName: '参与课后服务人员补助',
     });
+  });
+  it('should refuse to record a bill with a charge other than the service’s own, naming FEE-NO-ABUSE', async () => {
+    // given a job worker's account (the create-bills worker's route)
+    const worker = await h.createUser({
+      kind: 'service',
+      memberships: [{ role: 'worker', scope: { cityId: a.cityId } }],
+    });
+    const month = '2026-12';
+    const line = (item: string, name: string, fen: number) => ({ item, name, fen, days: 17 });
+
+    // when a bill adds a materials fee to the service fee
+    const res = await request(h.app)
+      .post('/api/billing/bills')
+      .auth(worker.username!, worker.password)
+      .send({
+        schoolId: a.school._id,
+        month,
+        bills: [
+          {
+            applicationId: `app-${normal._id}`,
+            lines: [line('after-school', '课后服务费', 8000), line('after-school', '资料费', 2000)],
+            serviceDays: [],
+            schoolDaysInMonth: 17,
+          },
+        ],
+      });
+
+    // then nothing is billed and the rule is named
+    expect(res.status).toBe(422);
+    expect(res.body.rules).toEqual([
+      expect.objectContaining({ rule: 'FEE-NO-ABUSE', clause: '四(二)' }),
+    ]);
+    expect(res.body.detail).toContain('资料费');
+    expect(
+      await billingModels(h.db.connection).bills.findById(`bill:app-${normal._id}:${month}`),
+    ).toBeNull();
   });
 });

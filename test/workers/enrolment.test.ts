@@ -152,6 +152,21 @@ describe('after-school enrolment end to end (engine, workers, inbox, real databa
     expect(res.status).toBe(404);
   });
 
+  it('should refuse an application for a child who is not on the school roll, naming ELIG-ENROLLED', async () => {
+    // given a child of the parent who has left the school (学籍不在本校)
+    const s = await child({ enrolled: false });
+
+    // when
+    const res = await parent.post('/api/enrolment/applications', application(s._id));
+
+    // then nothing starts and the rule is named with its clause
+    expect(res.status).toBe(422);
+    expect(res.body.rules.map((r: { rule: string }) => r.rule)).toEqual(['ELIG-ENROLLED']);
+    expect(res.body.detail).toContain('ELIG-ENROLLED (漯教〔2021〕64号 三(一))');
+    const mine = await parent.agent.get('/api/enrolment/applications');
+    expect(JSON.stringify(mine.body.items)).not.toContain(s._id);
+  });
+
   it('should refuse a second live application for the same child and term, naming ELIG-VOLUNTARY', async () => {
     // given
     const s = await child();
