@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
 import { Engine } from '../../server/engine/engine';
 import { SecretBox } from '../../server/integrations/secret-box';
@@ -82,10 +84,13 @@ interface Place {
   classId: string;
 }
 
+const ROOT = path.resolve(__dirname, '..', '..');
 const DAY = '2026-10-12';
 const MONTH = '2026-10';
 const CHILD_ID_NUMBER = '41110220170101702X';
 const PHONE = '13811112222';
+/** A free-text answer of a survey (may name a teacher: only for readers of every field). */
+const COMMENT = '王老师辅导很耐心';
 
 describe('authorization matrix: domain endpoints', () => {
   let h: IdentityHarness;
@@ -121,6 +126,13 @@ describe('authorization matrix: domain endpoints', () => {
     h = await startIdentityHarness({}, async (db, logger, auth) => {
       engine = new Engine(db, { logger });
       await engine.start();
+      // a granted report, claim or registration starts its process (no job worker runs)
+      await engine.deploy(
+        ['safety-incident', 'insurance-claim', 'staff-registration'].map((name) => ({
+          name: `${name}.bpmn`,
+          content: fs.readFileSync(path.join(ROOT, 'processes', `${name}.bpmn`), 'utf8'),
+        })),
+      );
       const requireSession = auth.requireSession;
       const none = async () => undefined;
       const notifications = await createNotifications({ db, requireSession });
@@ -503,7 +515,10 @@ describe('authorization matrix: domain endpoints', () => {
       _id: id,
       ...s,
       title: '家长满意度调查',
-      questions: [{ id: 'q1', kind: 'rating', text: '您对课后服务满意吗？', required: true }],
+      questions: [
+        { id: 'q1', kind: 'rating', text: '您对课后服务满意吗？', required: true },
+        { id: 'q2', kind: 'text', text: '您的建议', required: false },
+      ],
       status,
       createdBy: 'committee',
       createdAt: now,
@@ -519,6 +534,19 @@ describe('authorization matrix: domain endpoints', () => {
       ...surveys,
       ...ROLES.map((role) => survey(`survey-open-${role}`, schools[0]!, 'draft')),
     ]);
+    await surveyModels(conn).responses.insertMany(
+      surveys.map((sv, i) => ({
+        _id: `resp-m${i}`,
+        surveyId: sv._id,
+        cityId: sv.cityId,
+        countyId: sv.countyId,
+        schoolId: sv.schoolId,
+        answers: [
+          { questionId: 'q1', rating: 4 },
+          { questionId: 'q2', text: COMMENT },
+        ],
+      })),
+    );
   });
 
   afterAll(async () => {
@@ -700,12 +728,14 @@ describe('authorization matrix: domain endpoints', () => {
       expect(list.status).toBe(200);
       const listed = (list.body.items as { countyId: string }[]).map((i) => i.countyId).sort();
       expect(listed).toEqual(expectedIds('CountyParameters', counties));
-      const answers = await Promise.all(
-        counties.map((c) => get(`/api/parameters/counties/${c._id}`)),
-      );
-      counties.forEach((c, i) =>
-        expect({ county: c._id, status: answers[i]!.status }).toEqual({
-          county: c._id,
+      const paths = counties.flatMap((c) => [
+        { c, path: `/api/parameters/counties/${c._id}` },
+        { c, path: `/api/parameters/counties/${c._id}/effective` },
+      ]);
+      const answers = await Promise.all(paths.map((x) => get(x.path)));
+      paths.forEach(({ c, path }, i) =>
+        expect({ path, status: answers[i]!.status }).toEqual({
+          path,
           status: visible('CountyParameters', c) ? 200 : 404,
         }),
       );
@@ -740,14 +770,20 @@ describe('authorization matrix: domain endpoints', () => {
         get('/api/billing/bills?limit=500'),
         get(`/api/billing/bills?schoolId=${b.school._id}`),
         ...bills.map((bill) => get(`/api/billing/bills/${bill._id}`)),
+        ...bills.map((bill) => get(`/api/payments/bills/${bill._id}`)),
       ]);
       expect([all!.status, foreign!.status]).toEqual([200, 200]);
       expect(fixtureIds(bills, all!.body.items)).toEqual(expectedIds('Bill', bills));
       expect(foreign!.body).toMatchObject({ total: 0, items: [] });
       bills.forEach((bill, i) =>
-        expect({ id: bill._id, status: answers[i]!.status }).toEqual({
+        expect({
           id: bill._id,
-          status: visible('Bill', bill) ? 200 : 404,
+          billing: answers[i]!.status,
+          payments: answers[i + bills.length]!.status,
+        }).toEqual({
+          id: bill._id,
+          billing: visible('Bill', bill) ? 200 : 404,
+          payments: visible('Bill', bill) ? 200 : 404,
         }),
       );
     });
@@ -795,6 +831,12 @@ describe('authorization matrix: domain endpoints', () => {
       expect([all.status, foreign.status]).toEqual([200, 200]);
       expect(fixtureIds(ledger, all.body.items)).toEqual(expectedIds('LedgerEntry', ledger));
       expect(foreign.body).toMatchObject({ total: 0, items: [] });
+      const balances = await get(`/api/billing/ledger/balances?month=${MONTH}`);
+      expect(balances.status).toBe(200);
+      const schools = (balances.body.items as { schoolId: string }[]).map((i) => i.schoolId);
+      expect([...new Set(schools)].sort()).toEqual(
+        [...new Set(ledger.filter((e) => visible('LedgerEntry', e)).map((e) => e.schoolId))].sort(),
+      );
     });
 
     it('should let record spending only where the table grants create', async () => {
@@ -860,6 +902,15 @@ describe('authorization matrix: domain endpoints', () => {
       expect([all.status, foreign.status]).toEqual([200, 200]);
       expect(fixtureIds(attendance, all.body.items)).toEqual(expectedIds('Attendance', attendance));
       expect(foreign.body).toMatchObject({ total: 0, items: [] });
+      const open = await get(`/api/safety/attendance/open-hand-overs?date=${DAY}`);
+      expect(open.status).toBe(200);
+      const waiting = (open.body.items as { students: { studentId: string }[] }[]).flatMap((x) =>
+        x.students.map((st) => st.studentId),
+      );
+      const readable = attendance.filter((r) => visible('Attendance', r)).map((r) => r.studentId);
+      for (const id of waiting) expect(readable).toContain(id);
+      // the lines no hand-over cell has touched
+      expect(waiting).toEqual(expect.arrayContaining(readable.filter((id) => id !== ownChild._id)));
     });
 
     it('should let record a hand-over only where the table grants update', async () => {
@@ -928,9 +979,9 @@ describe('authorization matrix: domain endpoints', () => {
       });
     });
 
-    it('should refuse reporting an incident where the table grants no create', async () => {
+    it('should let report an incident only where the table grants create', async () => {
       const place = { cityId: a.cityId, countyId: a.county._id, schoolId: a.school._id };
-      if (visible('Incident', { ...place, classId: a.class._id }, 'create')) return;
+      const granted = visible('Incident', { ...place, classId: a.class._id }, 'create');
       const model = safetyModels(h.db.connection).incidents;
       const before = await model.countDocuments({});
       const res = await me().client.post('/api/safety/incidents', {
@@ -942,8 +993,20 @@ describe('authorization matrix: domain endpoints', () => {
         severity: 'minor',
         reporterPhone: '13900001111',
       });
-      expect(res.status).toBe(403);
-      expect(await model.countDocuments({})).toBe(before);
+      expect(res.status).toBe(granted ? 201 : 403);
+      expect((await model.countDocuments({})) - before).toBe(granted ? 1 : 0);
+      const foreign = await me().client.post('/api/safety/incidents', {
+        schoolId: b.school._id,
+        occurredAt: '2026-10-12T16:30:00+08:00',
+        location: '操场',
+        involvedStudentIds: [otherChild._id],
+        description: '摔倒',
+        severity: 'minor',
+        reporterPhone: '13900001111',
+      });
+      // refused (403, naming no incident of theirs) and nothing stored
+      expect(foreign.status).toBe(403);
+      expect((await model.countDocuments({})) - before).toBe(granted ? 1 : 0);
     });
 
     // claims: Claim //////////
@@ -965,8 +1028,8 @@ describe('authorization matrix: domain endpoints', () => {
       );
     });
 
-    it('should refuse requesting a claim where the table grants no create', async () => {
-      if (visible('Claim', claims[0]!, 'create')) return;
+    it('should let request a claim only where the table grants create', async () => {
+      const granted = visible('Claim', claims[0]!, 'create');
       const model = claimModels(h.db.connection).claims;
       const before = await model.countDocuments({});
       const res = await me().client.post('/api/claims', {
@@ -979,8 +1042,19 @@ describe('authorization matrix: domain endpoints', () => {
         policyNo: 'PICC-000001',
       });
       // a child the caller may not see is not revealed
-      expect(res.status).toBe(visible('Student', ownChild) ? 403 : 404);
-      expect(await model.countDocuments({})).toBe(before);
+      expect(res.status).toBe(granted ? 201 : visible('Student', ownChild) ? 403 : 404);
+      expect((await model.countDocuments({})) - before).toBe(granted ? 1 : 0);
+      const foreign = await me().client.post('/api/claims', {
+        studentId: otherChild._id,
+        claimantName: '赵强',
+        claimantPhone: '13700009997',
+        injuryDescription: '膝盖擦伤',
+        medicalCostYuan: 120,
+        insurer: '人保',
+        policyNo: 'PICC-000001',
+      });
+      expect(foreign.status).toBe(404);
+      expect((await model.countDocuments({})) - before).toBe(granted ? 1 : 0);
     });
 
     // staff: Staff, StaffRecord //////////
@@ -1010,9 +1084,9 @@ describe('authorization matrix: domain endpoints', () => {
       );
     });
 
-    it('should refuse registering staff where the table grants no create', async () => {
+    it('should let register staff only where the table grants create', async () => {
       const place = { cityId: a.cityId, countyId: a.county._id, schoolId: a.school._id };
-      if (visible('Staff', place, 'create')) return;
+      const granted = visible('Staff', place, 'create');
       const model = staffModels(h.db.connection).registrations;
       const before = await model.countDocuments({});
       const res = await me().client.post('/api/staff/registrations', {
@@ -1025,8 +1099,20 @@ describe('authorization matrix: domain endpoints', () => {
         idNumber: '411102199001011234',
         isExternal: false,
       });
-      expect(res.status).toBe(403);
-      expect(await model.countDocuments({})).toBe(before);
+      expect(res.status).toBe(granted ? 201 : 403);
+      expect((await model.countDocuments({})) - before).toBe(granted ? 1 : 0);
+      const foreign = await me().client.post('/api/staff/registrations', {
+        schoolId: b.school._id,
+        schoolFullName: '测试学校',
+        staffName: '孙老师',
+        gender: 'male',
+        department: '教务处',
+        mobile: '13900003333',
+        idNumber: '411102199001011234',
+        isExternal: false,
+      });
+      expect(foreign.status).toBe(403);
+      expect((await model.countDocuments({})) - before).toBe(granted ? 1 : 0);
     });
 
     it('should list exactly the bad-record entries the table grants, none of another tenant', async () => {
@@ -1091,6 +1177,31 @@ describe('authorization matrix: domain endpoints', () => {
       const granted = visible('Survey', row, 'update');
       expect(res.status).toBe(granted ? 200 : visible('Survey', row) ? 403 : 404);
       expect(after?.status).toBe(granted ? 'open' : 'draft');
+    });
+
+    it("should show a survey's results, the free-text answers only with every field, and totals per school", async () => {
+      const [summary, ...results] = await Promise.all([
+        get('/api/surveys/summary'),
+        ...surveys.map((sv) => get(`/api/surveys/${sv._id}/results`)),
+      ]);
+      expect(summary!.status).toBe(200);
+      const schools = (summary!.body.items as { schoolId: string }[]).map((i) => i.schoolId);
+      expect([...new Set(schools)].sort()).toEqual(
+        [...new Set(surveys.filter((sv) => visible('Survey', sv)).map((sv) => sv.schoolId))].sort(),
+      );
+      surveys.forEach((sv, i) => {
+        const res = results[i]!;
+        const fields = fieldsOf(role, me(), 'Survey', sv as unknown as Row);
+        expect({ id: sv._id, status: res.status }).toEqual({
+          id: sv._id,
+          status: fields ? 200 : 404,
+        });
+        if (fields)
+          expect({ id: sv._id, comments: JSON.stringify(res.body).includes(COMMENT) }).toEqual({
+            id: sv._id,
+            comments: fields === 'all',
+          });
+      });
     });
 
     // WeCom: WecomApp //////////
