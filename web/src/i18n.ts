@@ -212,6 +212,7 @@ const zh = {
   'modeler.diff_added': '新增',
   'modeler.diff_removed': '删除',
   'modeler.diff_changed': '修改',
+  'modeler.diff_between': '比较：{a} → {b}',
   'modeler.heading': '{name} · {place}',
   'modeler.canvas': '流程图',
   'modeler.properties': '属性',

@@ -538,7 +538,7 @@ export const modelerView: View = async (main, ctx) => {
       h(
         'h2',
         { id: 'diff-title' },
-        t('modeler.diff_title', { a: label(diff.from), b: label(diff.to) }),
+        t('modeler.diff_between', { a: label(diff.from), b: label(diff.to) }),
       ),
       h(
         'p',

@@ -1,0 +1,314 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { eventually } from '../fixtures/engine';
+import {
+  DESKTOP,
+  SCREENSHOTS,
+  describeViolations,
+  startWebHarness,
+  type WebHarness,
+} from './harness';
+
+const PROCESS = 'after-school-enrolment';
+const SCHOOL = 'school.school-yh1';
+/** The README's screenshots (docs/screenshots), taken from this run. */
+const DOCS_SHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+
+/**
+ * The process modeler and the form editor in the browser, against the real server, engine,
+ * job workers and demo data: a school admin adds a committee review to the school's enrolment
+ * variant and deploys it, and the next application goes through it; a lint problem blocks a
+ * deploy; versions are compared and rolled back; the form editor saves a version.
+ */
+describe('process modeler and form editor in the browser', () => {
+  let w: WebHarness;
+  let admin: Page;
+
+  beforeAll(async () => {
+    w = await startWebHarness();
+    admin = await w.newPage(DESKTOP);
+    await w.signIn(admin, 'yh1.admin');
+  }, 300_000);
+
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  // helpers //////////
+
+  /** The on-screen box of a diagram element in the modeler. */
+  async function box(page: Page, id: string) {
+    const b = await page.locator(`.modeler-canvas [data-element-id="${id}"]`).boundingBox();
+    if (!b) throw new Error(`element ${id} is not on the canvas`);
+    return b;
+  }
+
+  /** Opens the modeler on the school's enrolment variant and waits for the first lint. */
+  async function openModeler(page: Page): Promise<void> {
+    await page.goto('/modeler');
+    await page
+      .locator(`.catalog-item[data-id="${PROCESS}"]`)
+      .getByRole('link', { name: /学校版本/ })
+      .click();
+    await page.waitForURL(new RegExp(`/modeler/${PROCESS}/${SCHOOL.replace('.', '\\.')}$`));
+    await page.locator('.modeler-canvas [data-element-id="SchoolApproval"]').waitFor();
+    await lintDone(page);
+  }
+
+  /** Waits until the problems panel shows the lint's answer. */
+  async function lintDone(page: Page): Promise<void> {
+    await page.locator('.problems [role="status"]', { hasNotText: '正在检查' }).waitFor();
+  }
+
+  /** Expands a properties panel group (`assignment`, `form`, …) if it is closed. */
+  async function openGroup(page: Page, group: string): Promise<void> {
+    const header = page.locator(
+      `[data-group-id="group-${group}"] .bio-properties-panel-group-header`,
+    );
+    if (!(await header.getAttribute('class'))?.includes('open')) await header.click();
+  }
+
+  /** Opens the inbox until a task named `name` is listed, then opens it. */
+  async function openTask(page: Page, name: string): Promise<void> {
+    await eventually(
+      async () => {
+        await page.goto('/inbox?view=groups');
+        await page.locator('.task-list').waitFor();
+        return (await page.locator('.task-item', { hasText: name }).count()) > 0 || undefined;
+      },
+      60_000,
+      `the task ${name} in the inbox`,
+    );
+    await page.locator('.task-item', { hasText: name }).first().getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name }).waitFor();
+    await page.locator('.fjs-form').waitFor();
+  }
+
+  /** Picks an option of a form-js select by its label. */
+  async function choose(page: Page, label: string, option: string): Promise<void> {
+    const id = await page.getByLabel(label).getAttribute('id');
+    await page.locator(`[id="${id}-display"]`).click();
+    await page.locator('.fjs-dropdownlist-item', { hasText: option }).first().click();
+  }
+
+  /** Saves a screenshot for review and a copy for the README. */
+  async function docShot(page: Page, name: string): Promise<void> {
+    await w.shot(page, name);
+    fs.mkdirSync(DOCS_SHOTS, { recursive: true });
+    fs.copyFileSync(path.join(SCREENSHOTS, `${name}.png`), path.join(DOCS_SHOTS, `${name}.png`));
+  }
+
+  // tests //////////
+
+  it('should let a school admin add a committee review to the enrolment variant and deploy it', async () => {
+    // given the modeler on the school's variant, which starts from the city's template
+    await openModeler(admin);
+    await expect(admin.getByTestId('modeler-source').textContent()).resolves.toMatch(/全市模板/);
+    await expect(admin.locator('.versions').textContent()).resolves.toMatch(/还没有版本/);
+    expect(describeViolations(await w.seriousViolations(admin))).toEqual([]);
+
+    // when the admin makes room before the school approval with the space tool …
+    const merge = await box(admin, 'SchoolApprovalMerge');
+    const approval = await box(admin, 'SchoolApproval');
+    const y = approval.y + approval.height / 2;
+    const x = (merge.x + merge.width + approval.x) / 2;
+    await admin.locator('.djs-palette [data-action="space-tool"]').click();
+    await admin.mouse.move(x, y + 200);
+    await admin.mouse.down();
+    await admin.mouse.move(x + 40, y + 200, { steps: 5 });
+    await admin.mouse.move(x + 160, y + 200, { steps: 10 });
+    await admin.mouse.up();
+    // … drops a new task onto the flow into it, names it …
+    const flow = await box(admin, 'Flow_ToSchoolApproval');
+    await admin.locator('.djs-palette [data-action="create.task"]').click();
+    await admin.mouse.move(flow.x + flow.width / 2 - 30, flow.y + flow.height / 2, { steps: 5 });
+    await admin.mouse.move(flow.x + flow.width / 2, flow.y + flow.height / 2, { steps: 5 });
+    await admin.mouse.down();
+    await admin.mouse.up();
+    await admin.locator('.djs-direct-editing-parent').waitFor();
+    await admin.keyboard.type('家委会审核');
+    await admin.keyboard.press('Enter');
+    // … makes it a user task for the school's committee with the co-review form
+    await admin.locator('.djs-context-pad [data-action="replace"]').click();
+    await admin.locator('.djs-popup [data-id="replace-with-user-task"]').click();
+    await openGroup(admin, 'assignmentDefinition');
+    await admin
+      .locator('#bio-properties-panel-assignmentDefinitionCandidateGroups')
+      .fill('school:school-yh1:committee');
+    await openGroup(admin, 'form');
+    await admin.locator('#bio-properties-panel-formType').selectOption('camunda-form-linked');
+    await admin.locator('#bio-properties-panel-formId').fill('enrolment-co-review');
+    await admin.locator('.modeler-canvas').click({ position: { x: 20, y: 20 } });
+    await lintDone(admin);
+    await expect(admin.locator('.problem-error').count()).resolves.toBe(0);
+
+    // and deploys it with a comment
+    await admin.getByLabel('部署说明').fill('家委会参与报名审核');
+    await admin.getByRole('button', { name: '部署', exact: true }).click();
+
+    // then it is the school's first version, with the new step
+    await admin.getByText('已部署为第 1 版').first().waitFor();
+    await admin
+      .locator('.versions tr[data-version="1"]', { hasText: '家委会参与报名审核' })
+      .waitFor();
+    await admin.locator('.toast').first().waitFor({ state: 'detached' });
+    await docShot(admin, 'modeler');
+
+    // when the admin compares it with the template it came from
+    await admin.locator('.versions tr[data-version="1"] [data-action="diff"]').click();
+
+    // then the new task is shown as added, on the diagram and in the list
+    await admin.locator('.diff-list .diff-added', { hasText: '家委会审核' }).waitFor();
+    await admin.locator('.diff-canvas .djs-element.diff-added').first().waitFor();
+    await w.shot(admin, 'modeler-diff');
+  }, 240_000);
+
+  it('should take the next application through the new committee review', async () => {
+    // given a parent who applies after the deploy
+    const parent = await w.newPage();
+    await w.signIn(parent, '13900000008');
+    await parent.goto('/apply');
+    await parent.locator('.fjs-form').waitFor();
+    await choose(parent, '报名的孩子', '高一诺');
+    const session = parent.getByLabel('服务时段');
+    if ((await session.getAttribute('class'))?.includes('fjs-select-hidden-input'))
+      await choose(parent, '服务时段', '作业辅导');
+    else await session.fill('S1');
+    await parent.getByLabel('姓名').fill('高霞');
+    await choose(parent, '与孩子关系', '母亲');
+    await parent.getByLabel('手机号').fill('13900000008');
+    await parent.getByLabel('承保保险公司').fill('中国人寿漯河分公司');
+    await parent.getByLabel('保单号').fill('PICC-2026-0002');
+    const until = parent.getByLabel('保险有效期至');
+    await until.fill('2027-08-31');
+    await until.press('Enter');
+    await parent.getByLabel(/我自愿为孩子申请课后服务/).check();
+    await parent.getByRole('button', { name: '提交报名' }).click();
+    await parent.waitForURL(/\/applications\/[^/]+$/);
+    await parent.getByRole('heading', { level: 1, name: /高一诺/ }).waitFor();
+
+    // and the class teacher approves the class review
+    const teacher = await w.newPage();
+    await w.signIn(teacher, 'yh1.g1c2');
+    await openTask(teacher, '班级初审');
+    await teacher.getByLabel('通过', { exact: true }).check();
+    await teacher.getByRole('button', { name: '提交' }).click();
+    await teacher.waitForURL(/\/inbox$/);
+
+    // when the school's committee member opens the new step
+    const committee = await w.newPage();
+    await w.signIn(committee, 'yh1.committee');
+    await eventually(
+      async () => {
+        await committee.goto('/inbox?view=groups');
+        await committee.locator('.task-list').waitFor();
+        return (
+          (await committee.locator('.task-item', { hasText: '家委会审核' }).count()) > 0 ||
+          undefined
+        );
+      },
+      60_000,
+      'the committee review in the inbox',
+    );
+    await docShot(committee, 'inbox');
+    expect(describeViolations(await w.seriousViolations(committee))).toEqual([]);
+    await openTask(committee, '家委会审核');
+    await w.shot(committee, 'modeler-committee-review');
+
+    // then the school approval waits for it
+    const approvals = await admin.request.get('/api/tasks?view=groups&size=50');
+    const listed = (await approvals.json()) as { items: { name?: string }[] };
+    expect(listed.items.map((t) => t.name)).not.toContain('学校核准');
+
+    // when the committee member approves
+    await committee.getByLabel('通过', { exact: true }).check();
+    await committee.getByRole('button', { name: '提交' }).click();
+    await committee.waitForURL(/\/inbox$/);
+
+    // then the school admin gets the school approval
+    await openTask(admin, '学校核准');
+  }, 240_000);
+
+  it('should block a deploy that removes a mandatory step, naming the rule', async () => {
+    // given the modeler on the school's variant
+    await openModeler(admin);
+
+    // when the admin deletes the class review (FLOW-CHAIN makes it mandatory)
+    await admin.locator('.modeler-canvas [data-element-id="ClassReview"]').click();
+    await admin.locator('.djs-context-pad [data-action="delete"]').click();
+
+    // then the problems panel names the rule, live
+    await admin.locator('.problem-error[data-rule="FLOW-CHAIN"]').first().waitFor();
+    await lintDone(admin);
+
+    // when the admin tries to deploy anyway
+    await admin.getByLabel('部署说明').fill('去掉班级初审');
+    await admin.getByRole('button', { name: '部署', exact: true }).click();
+
+    // then the deploy is refused and shown, and no version is added
+    await admin.getByRole('alert').filter({ hasText: '不能部署' }).waitFor();
+    await w.shot(admin, 'modeler-lint-blocked');
+    await expect(admin.locator('.versions tbody tr').count()).resolves.toBe(1);
+    expect(describeViolations(await w.seriousViolations(admin))).toEqual([]);
+  }, 180_000);
+
+  it('should roll back to an earlier version as a new version', async () => {
+    // given a second version that renames a step, deployed from a link to the modeler
+    await admin.goto(`/modeler/${PROCESS}/${SCHOOL}`);
+    await admin.locator('.modeler-canvas [data-element-id="SchoolApproval"]').waitFor();
+    await lintDone(admin);
+    await admin.locator('.modeler-canvas [data-element-id="SchoolApproval"]').click();
+    await openGroup(admin, 'general');
+    await admin.locator('#bio-properties-panel-name').fill('学校核准（校长室）');
+    await lintDone(admin);
+    await admin.getByLabel('部署说明').fill('改名');
+    await admin.getByRole('button', { name: '部署', exact: true }).click();
+    await admin.getByText('已部署为第 2 版').first().waitFor();
+
+    // when the admin rolls back to version 1
+    admin.once('dialog', (d) => void d.accept());
+    await admin.locator('.versions tr[data-version="1"] [data-action="rollback"]').click();
+
+    // then version 3 is version 1 again, and the modeler shows it
+    await admin.locator('.versions tr[data-version="3"]', { hasText: '回滚到第 1 版' }).waitFor();
+    await expect(
+      admin.locator('.modeler-canvas [data-element-id="SchoolApproval"]').textContent(),
+    ).resolves.toBe('学校核准');
+  }, 180_000);
+
+  it('should save a form version in the form editor with a live preview, and list the tasks that use it', async () => {
+    // given the form editor on the co-review form at the school
+    await admin.goto('/forms');
+    await admin
+      .locator('.catalog-item[data-id="enrolment-co-review"]')
+      .getByRole('link', { name: /学校版本/ })
+      .click();
+    await admin.locator('.form-editor-host .fjs-editor-container').waitFor();
+    await admin.locator('.form-preview .fjs-form').waitFor();
+    await admin.locator('.form-uses li[data-element="CommitteeCoReview"]').waitFor();
+    await admin.locator('.form-uses li', { hasText: '家委会审核' }).waitFor();
+
+    // when the admin relabels the decision field
+    await admin.locator('.form-editor-host [data-id="Field_coReviewDecision"]').click();
+    await openGroup(admin, 'general');
+    // the label is a templating (CodeMirror) field
+    await admin.locator('#bio-properties-panel-label').click();
+    await admin.keyboard.press('ControlOrMeta+A');
+    await admin.keyboard.type('家委会意见');
+
+    // then the live preview shows the new label
+    await admin.locator('.form-preview').getByText('家委会意见').waitFor();
+    await expect(admin.locator('.form-preview').getByText('共审意见').count()).resolves.toBe(0);
+
+    // when it is saved with a comment
+    await admin.getByLabel('部署说明').fill('原因写得更清楚');
+    await admin.getByRole('button', { name: '保存新版本' }).click();
+
+    // then it is the school's first version of the form
+    await admin.getByText('已保存为第 1 版').first().waitFor();
+    await admin.locator('.versions tr[data-version="1"]', { hasText: '原因写得更清楚' }).waitFor();
+    await w.shot(admin, 'form-editor');
+    expect(describeViolations(await w.seriousViolations(admin))).toEqual([]);
+  }, 180_000);
+});
