@@ -637,6 +637,37 @@ describe('authorization matrix: domain endpoints', () => {
       expect(JSON.stringify(answers.at(-1)!.body)).not.toContain(PHONE);
     });
 
+    it("should refuse a school's application for a child it may read, and reveal no other child", async () => {
+      // no grant creates an Application: a guardian applies for their own child, and school staff
+      // who may read the child are told why they may not (ELIG-VOLUNTARY); anyone else learns
+      // nothing about the child (the same answer as for a child that does not exist)
+      const model = enrolmentModels(h.db.connection).applications;
+      const before = await model.countDocuments({});
+      const apply = (studentId: string) =>
+        me().client.post('/api/enrolment/applications', {
+          studentId,
+          sessionId: 'S1',
+          weekdays: [1, 3],
+          pickup: { name: '李梅', relation: 'mother', phone: PHONE },
+          insurance: { insurer: '人保', policyNo: 'PICC-000001', validUntil: '2027-08-31' },
+          consent: false,
+        });
+      const [own, foreign, missing] = await Promise.all([
+        apply(ownChild._id),
+        apply(otherChild._id),
+        apply('stu-nobody'),
+      ]);
+      const guardian = role === 'parent';
+      const staffReading = role !== 'worker' && visible('Student', ownChild);
+      expect({ own: own.status, foreign: foreign.status, missing: missing.status }).toEqual({
+        own: guardian || staffReading ? 422 : 404,
+        foreign: 404,
+        missing: 404,
+      });
+      if (own.status === 422) expect(JSON.stringify(own.body)).toContain('ELIG-VOLUNTARY');
+      expect(await model.countDocuments({})).toBe(before);
+    });
+
     it('should record an application step only where the table grants update (workers)', async () => {
       const app = applications[0]!;
       const events = enrolmentModels(h.db.connection).events;

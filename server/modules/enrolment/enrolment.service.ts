@@ -119,8 +119,11 @@ export class EnrolmentService {
   async submit(p: Principal, body: SubmitApplicationBody): Promise<ApplicationView> {
     const student = await this.org.students.findById(body.studentId).lean<StudentDoc>();
     const isGuardian = student?.guardians?.some((g) => g.userId === p.userId) ?? false;
-    // a child who is not the caller's own is not revealed: same answer as a missing one
-    if (!student || (!isGuardian && p.kind !== 'staff')) throw new NotFoundError();
+    // a child who is not the caller's own is not revealed: same answer as a missing one; school
+    // staff who may read the child learn why they may not apply for it (ELIG-VOLUNTARY)
+    const staffReading =
+      p.kind === 'staff' && student && abilityFor(p).can('read', subject('Student', student));
+    if (!student || (!isGuardian && !staffReading)) throw new NotFoundError();
     const grade = await this.org.grades.findById(student.gradeId).lean<GradeDoc>();
     const plan = await this.filedPlan(student.schoolId);
     const session = plan.sessions.find((s) => s.id === body.sessionId);
