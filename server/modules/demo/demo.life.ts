@@ -55,8 +55,9 @@ export interface DemoLifeReport {
  *
  * Idempotent: every step is skipped when its result is there (a child who has an application,
  * a school month that has bills, a school with an incident or a survey), so a second start adds
- * nothing. It needs the in-process job workers and the demo password-free principals of the
- * demo accounts; a database without the demo school is left alone.
+ * nothing. It needs the in-process job workers, and acts as the demo accounts (principals built
+ * from their user documents, so a changed password does not matter); a database without the
+ * demo school is left alone.
  */
 export async function seedDemoLife(deps: DemoLifeDeps): Promise<DemoLifeReport> {
   const life = new DemoLife(deps);
