@@ -944,6 +944,34 @@ describe('authorization matrix: domain endpoints', () => {
       expect(waiting).toEqual(expect.arrayContaining(readable.filter((id) => id !== ownChild._id)));
     });
 
+    it('should let check a child in only where the table grants create', async () => {
+      const date = '2026-10-13';
+      const model = safetyModels(h.db.connection).records;
+      const id = `${a.school._id}:S1:${date}:${ownChild._id}`;
+      const before = await model.findById(id).lean();
+      const res = await me().client.post('/api/safety/attendance/check-ins', {
+        schoolId: a.school._id,
+        sessionId: 'S1',
+        date,
+        students: [{ studentId: ownChild._id, present: true }],
+      });
+      const after = await model.findById(id).lean();
+      const granted = visible('Attendance', attendance[0]!, 'create');
+      expect(res.status).toBe(granted ? 200 : 403);
+      if (granted) expect(after?.checkedInBy).toBeDefined();
+      else expect(after).toEqual(before);
+      const foreign = await me().client.post('/api/safety/attendance/check-ins', {
+        schoolId: b.school._id,
+        sessionId: 'S1',
+        date,
+        students: [{ studentId: otherChild._id, present: true }],
+      });
+      expect(foreign.status).toBe(403);
+      expect(
+        await model.findById(`${b.school._id}:S1:${date}:${otherChild._id}`).lean(),
+      ).toBeNull();
+    });
+
     it('should let record a hand-over only where the table grants update', async () => {
       const rec = attendance[0]!;
       const model = safetyModels(h.db.connection).records;
