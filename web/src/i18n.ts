@@ -1,3 +1,5 @@
+import { zhDaily } from './i18n-daily';
+
 /**
  * Every text the browser app shows, zh-CN, in one table. Code and comments stay English; a
  * view asks for `t('inbox.title')` and never spells a Chinese string itself.
@@ -290,6 +292,7 @@ const zh = {
   'step.refund-fee': '退费',
 
   'error.field_required': '此项为必填',
+  ...zhDaily,
 } as const;
 
 /** A key of the text table. */

@@ -13,6 +13,7 @@ import { applicationsView, applicationView } from './views/applications';
 import { notificationsView } from './views/notifications';
 import { monitorListView, monitorInstanceView } from './views/monitor';
 import { dashboardView } from './views/dashboard';
+import { dailyLinks, registerDailyRoutes } from './views/daily-routes';
 
 const PUBLIC = ['/signin'];
 
@@ -59,6 +60,7 @@ function renderChrome(path: string): void {
     ['/forms', 'nav.forms', c.isDesigner],
     ['/monitor', 'nav.monitor', c.isMonitor],
     ['/dashboard', 'nav.dashboard', c.isBureau],
+    ...dailyLinks(user),
   ];
   replace(
     nav,
@@ -104,6 +106,7 @@ route('/forms/:id/:place', async (m, ctx) =>
 route('/monitor', monitorListView);
 route('/monitor/:key', monitorInstanceView);
 route('/dashboard', dashboardView);
+registerDailyRoutes();
 
 onSessionLost(() => {
   setCurrentUser(undefined);

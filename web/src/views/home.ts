@@ -3,6 +3,7 @@ import { h, replace } from '../dom';
 import { t, tOr } from '../i18n';
 import type { View } from '../router';
 import { capabilities, currentUser } from '../session';
+import { dailyLinks } from './daily-routes';
 
 interface Counts {
   counts: { assigned: number; groups: number; completed: number };
@@ -58,6 +59,15 @@ export const homeView: View = async (main) => {
           : []),
         ['/monitor', t('nav.monitor')],
       ]),
+    );
+  const daily = dailyLinks(me).filter(([, , shown]) => shown);
+  if (daily.length)
+    cards.push(
+      card(
+        t('home.daily'),
+        t('home.daily_text'),
+        daily.map(([href, key]) => [href, t(key)]),
+      ),
     );
   if (c.isBureau)
     cards.push(card(t('home.bureau'), t('home.bureau_text'), [['/dashboard', t('nav.dashboard')]]));

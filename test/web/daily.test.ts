@@ -1,0 +1,296 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { eventually } from '../fixtures/engine';
+import { describeViolations, startWebHarness, type WebHarness } from './harness';
+
+/** A day of the demo's autumn term (the filed plans run 2026-09-01 to 2027-01-22). */
+const DAY = '2026-11-27';
+
+interface EnrolledApplication {
+  studentId: string;
+  studentName: string;
+  classId: string;
+  sessionId: string;
+  pickup?: { name: string; relation: string; phone: string };
+}
+
+/**
+ * The school's daily work in the browser on a phone, against the real server, engine, job
+ * workers and demo data: attendance and hand-over seen by the parent, an incident reported from
+ * the roster, a committee survey answered by a parent, a teacher's account opened by the school
+ * admin, and the integration settings whose secrets are never shown back.
+ */
+describe('the school day in the browser', () => {
+  let w: WebHarness;
+
+  beforeAll(async () => {
+    w = await startWebHarness();
+    // the demo school's enrolled children (yh2) come from the demo's life, driven at start
+    await w.server.demoLife;
+  }, 600_000);
+
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  async function expectAccessible(page: Page): Promise<void> {
+    expect(describeViolations(await w.seriousViolations(page))).toEqual([]);
+  }
+
+  /** An enrolled child of yh2's homework session (S1) with the parent who applied. */
+  async function enrolledChild(): Promise<
+    EnrolledApplication & { pickup: { name: string; phone: string } }
+  > {
+    const admin = await w.newPage();
+    await w.signIn(admin, 'yh2.admin');
+    const apps = (await (
+      await admin.request.get('/api/enrolment/applications?status=enrolled&limit=200')
+    ).json()) as { items: EnrolledApplication[] };
+    const child = apps.items.find((a) => a.sessionId === 'S1' && a.pickup);
+    expect(child).toBeDefined();
+    return child as EnrolledApplication & { pickup: { name: string; phone: string } };
+  }
+
+  it('should let a class teacher check a child in and hand them over, and the parent see it', async () => {
+    // given an enrolled child of the homework session, their class teacher and their parent
+    const child = await enrolledChild();
+    const [, grade, klass] = /-g(\d+)-c(\d+)$/.exec(child.classId)!;
+    const teacher = await w.newPage();
+    await w.signIn(teacher, `yh2.g${grade}c${klass}`);
+
+    // when the teacher opens the day's roster and checks the child in
+    await teacher.goto(`/attendance?date=${DAY}&session=S1`);
+    const row = teacher.locator(`.roster-item[data-student="${child.studentId}"]`);
+    await row.waitFor();
+    await expect(row.locator('.status').getAttribute('data-state')).resolves.toBe('none');
+    await w.shot(teacher, 'daily-01-roster');
+    await expectAccessible(teacher);
+    await row.getByRole('button', { name: '签到', exact: true }).click();
+
+    // then the child is present and flagged until handed over (SAFE-ATTEND)
+    await row.locator('.status[data-state="missing"]').waitFor();
+    await expect(teacher.locator('#missing-h + .notice').textContent()).resolves.toContain(
+      child.studentName,
+    );
+    await w.shot(teacher, 'daily-02-roster-checked-in');
+    await expectAccessible(teacher);
+
+    // when the teacher hands the child over to the named guardian at a time
+    await row.getByLabel('接走的监护人').fill(child.pickup.name);
+    await row.getByLabel('交接时间').fill('17:45');
+    await row.getByRole('button', { name: '交接' }).click();
+
+    // then the line shows the hand-over and nothing is missing any more
+    await row.locator('.status[data-state="handed"]').waitFor();
+    await expect(row.textContent()).resolves.toContain(`17:45 交给 ${child.pickup.name}`);
+    await teacher.getByText('本时段已签到的孩子都已交接。').waitFor();
+    await w.shot(teacher, 'daily-03-roster-handed-over');
+
+    // and the parent sees it on their phone
+    const parent = await w.newPage();
+    await w.signIn(parent, child.pickup.phone);
+    await parent.goto('/attendance');
+    const line = parent.locator(`.roster-item[data-student="${child.studentId}"]`).first();
+    await line.waitFor();
+    await expect(line.locator('.status').getAttribute('data-state')).resolves.toBe('handed');
+    await expect(line.textContent()).resolves.toContain(`17:45 交给 ${child.pickup.name}`);
+    await w.shot(parent, 'daily-04-parent-attendance');
+    await expectAccessible(parent);
+
+    // when the teacher reports an incident from the roster
+    await teacher.getByRole('link', { name: '报告安全事件' }).click();
+    await teacher.getByRole('heading', { level: 1, name: '报告安全事件' }).waitFor();
+    await teacher.getByLabel('发生时间').fill(`${DAY}T17:20`);
+    await teacher.getByLabel(child.studentName).check();
+    await teacher.getByLabel('经过').fill('跳绳时摔倒，膝盖擦伤');
+    await teacher.getByLabel('有人受伤').check();
+    await teacher.getByLabel('伤情').fill('左膝擦伤，已消毒');
+    await teacher.getByLabel('严重程度').selectOption('minor');
+    await w.shot(teacher, 'daily-05-incident-form');
+    await expectAccessible(teacher);
+    await teacher.getByRole('button', { name: '提交报告' }).click();
+
+    // then it is reported, and the parent reads their child's part
+    await teacher.getByText('已报告').waitFor();
+    await eventually(
+      async () => {
+        await parent.goto('/applications');
+        await parent.locator('#incidents').waitFor();
+        return (
+          (await parent.locator('#incidents').textContent())?.includes('左膝擦伤') || undefined
+        );
+      },
+      60_000,
+      "the incident in the parent's portal",
+    );
+    await w.shot(parent, 'daily-06-parent-incident');
+  }, 240_000);
+
+  it('should let a committee member open a survey that a parent answers once, with the results', async () => {
+    // given a committee member's new survey and a parent whose child the school serves
+    const { pickup } = await enrolledChild();
+    const committee = await w.newPage();
+    await w.signIn(committee, 'yh2.committee');
+    await committee.goto('/surveys/new');
+    await committee.getByLabel('问卷标题').fill('十一月课后服务满意度');
+    const questions = committee.locator('fieldset.survey-question');
+    await questions.nth(0).getByLabel('题目').fill('您对作业辅导满意吗？');
+    await questions.nth(0).getByLabel('选项（每行一个）').fill('满意\n一般\n不满意');
+    await committee.getByRole('button', { name: '添加题目' }).click();
+    await questions.nth(1).getByLabel('题目').fill('请为看护老师打分');
+    await questions.nth(1).getByLabel('题型').selectOption('rating');
+    await committee.getByRole('button', { name: '添加题目' }).click();
+    await questions.nth(2).getByLabel('题目').fill('其他建议');
+    await questions.nth(2).getByLabel('题型').selectOption('text');
+    await w.shot(committee, 'daily-07-survey-new');
+    await expectAccessible(committee);
+    await committee.getByRole('button', { name: '保存草稿' }).click();
+
+    // when they open it
+    const item = committee.locator('.survey-item', { hasText: '十一月课后服务满意度' });
+    await item.waitFor();
+    await expect(item.locator('.status').getAttribute('data-status')).resolves.toBe('draft');
+    await item.getByRole('button', { name: '开放填写' }).click();
+    await committee
+      .locator('.survey-item', { hasText: '十一月课后服务满意度' })
+      .locator('.status[data-status="open"]')
+      .waitFor();
+    await w.shot(committee, 'daily-08-surveys-committee');
+
+    // then a parent of the school answers it
+    const parent = await w.newPage();
+    await w.signIn(parent, pickup.phone);
+    await parent.goto('/surveys');
+    const open = parent.locator('.survey-item', { hasText: '十一月课后服务满意度' });
+    await open.getByRole('link', { name: '填写' }).click();
+    await parent.getByRole('heading', { level: 1, name: '十一月课后服务满意度' }).waitFor();
+    await parent.getByLabel('满意', { exact: true }).check();
+    await parent.getByLabel('5 分').check();
+    await parent.getByLabel(/其他建议/).fill('希望增加阅读时间');
+    await w.shot(parent, 'daily-09-survey-answer');
+    await expectAccessible(parent);
+    await parent.getByRole('button', { name: '提交答卷' }).click();
+    await parent.getByText('感谢填写').waitFor();
+
+    // and only once
+    await parent.goto('/surveys');
+    await parent
+      .locator('.survey-item', { hasText: '十一月课后服务满意度' })
+      .locator('[data-answered="true"]')
+      .waitFor();
+    await expect(
+      parent
+        .locator('.survey-item', { hasText: '十一月课后服务满意度' })
+        .getByRole('link', { name: '填写' })
+        .count(),
+    ).resolves.toBe(0);
+
+    // and the committee sees one answer in the results
+    await committee.goto('/surveys');
+    await committee
+      .locator('.survey-item', { hasText: '十一月课后服务满意度' })
+      .getByRole('link', { name: '查看结果' })
+      .click();
+    const total = committee.locator('[data-responses]');
+    await total.waitFor();
+    await expect(total.getAttribute('data-responses')).resolves.toBe('1');
+    const choice = committee.locator('.survey-result').nth(0).locator('tr', { hasText: '满意' });
+    await expect(choice.first().locator('td.num').textContent()).resolves.toBe('1');
+    await expect(committee.locator('.survey-result').nth(1).textContent()).resolves.toContain(
+      '平均 5 分',
+    );
+    await expect(committee.locator('.survey-result').nth(2).textContent()).resolves.toContain(
+      '希望增加阅读时间',
+    );
+    await w.shot(committee, 'daily-10-survey-results');
+    await expectAccessible(committee);
+  }, 240_000);
+
+  it('should let a school admin open a teacher account whose one-time password signs in', async () => {
+    // given
+    const admin = await w.newPage();
+    await admin.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await w.signIn(admin, 'yh1.admin');
+    await admin.goto('/staff');
+    await admin.locator('.staff-table').waitFor();
+    await expect(admin.locator('.staff-table td.phone').first().textContent()).resolves.toMatch(
+      /^1\d{2}\*{4}\d{4}$/,
+    );
+    await w.shot(admin, 'daily-11-staff');
+    await expectAccessible(admin);
+
+    // when the admin opens an account for a new teacher
+    await admin.getByLabel('姓名', { exact: true }).fill('宋佳怡');
+    await admin.getByLabel('手机号（登录名）').fill('13800000099');
+    await admin.locator('#new-role').selectOption('teacher');
+    await admin.getByRole('button', { name: '开通账号' }).click();
+
+    // then the one-time password is shown once, with a copy button
+    const code = admin.locator('.one-time-password');
+    await code.waitFor();
+    const password = (await code.textContent())!.trim();
+    expect(password.length).toBeGreaterThanOrEqual(8);
+    await admin.getByRole('button', { name: '复制' }).click();
+    await expect(admin.evaluate('navigator.clipboard.readText()')).resolves.toBe(password);
+    await expect(
+      admin.locator('.staff-table tr', { hasText: '宋佳怡' }).textContent(),
+    ).resolves.toContain('138****0099');
+    await w.shot(admin, 'daily-12-staff-created');
+    await admin.reload();
+    await admin.locator('.staff-table').waitFor();
+    await expect(admin.locator('.one-time-password').count()).resolves.toBe(0);
+
+    // and the teacher signs in with it
+    const teacher = await w.newPage();
+    await w.signIn(teacher, '13800000099', password);
+    await teacher.getByRole('heading', { level: 1, name: /宋佳怡/ }).waitFor();
+    await expect(teacher.getByRole('link', { name: '考勤交接' }).first().isVisible()).resolves.toBe(
+      true,
+    );
+  }, 180_000);
+
+  it('should keep the WeChat Pay and WeCom secrets write-only, showing 已设置 when set', async () => {
+    // given
+    const admin = await w.newPage();
+    await w.signIn(admin, 'yh1.admin');
+    await admin.goto('/settings');
+    const pay = admin.locator('#merchant-form');
+    const wecom = admin.locator('#wecom-form');
+    await pay.waitFor();
+    await expect(pay.locator('.secret-state').first().getAttribute('data-set')).resolves.toBe(
+      'false',
+    );
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+    // when the admin enters both
+    await pay.getByLabel('商户号（mchid）').fill('1900000109');
+    await pay.getByLabel('公众号或小程序 AppID').fill('wx8888888888888888');
+    await pay.getByLabel('API 证书序列号').fill('5157F09EFDC096DE15EBE81A47057A72');
+    await pay
+      .getByLabel(/API 证书私钥/)
+      .fill(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    await pay.getByLabel(/APIv3 密钥/).fill('0123456789abcdef0123456789abcdef');
+    await pay.getByRole('button', { name: '保存' }).click();
+    await pay.getByText('已保存').waitFor();
+    await wecom.getByLabel('企业 ID（CorpID）').fill('ww1234567890abcdef');
+    await wecom.getByLabel('应用 AgentId').fill('1000002');
+    await wecom.getByLabel(/应用 Secret/).fill('a-wecom-app-secret-0123456789');
+    await wecom.getByRole('button', { name: '保存' }).click();
+    await wecom.getByText('已保存').waitFor();
+
+    // then after a reload the secrets are set and never shown back
+    await admin.reload();
+    await pay.waitFor();
+    await expect(pay.getByLabel(/API 证书私钥/).inputValue()).resolves.toBe('');
+    await expect(pay.getByLabel(/APIv3 密钥/).inputValue()).resolves.toBe('');
+    await expect(wecom.getByLabel(/应用 Secret/).inputValue()).resolves.toBe('');
+    await expect(pay.getByLabel('商户号（mchid）').inputValue()).resolves.toBe('1900000109');
+    await expect(pay.locator('.secret-state[data-set="true"]').count()).resolves.toBe(2);
+    await expect(
+      wecom.locator('label', { hasText: '应用 Secret' }).textContent(),
+    ).resolves.toContain('已设置');
+    await expect(admin.content()).resolves.not.toContain('a-wecom-app-secret-0123456789');
+    await w.shot(admin, 'daily-13-settings');
+    await expectAccessible(admin);
+  }, 180_000);
+});

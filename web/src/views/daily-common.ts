@@ -1,0 +1,82 @@
+import type { FieldProblem } from '../api';
+import { ApiError } from '../api';
+import { h } from '../dom';
+import type { Me } from '../session';
+
+/** Roles that run a session's attendance (docs/safety.md). */
+export const ATTENDANCE_ROLES = ['teacher', 'classTeacher', 'schoolAdmin', 'principal'];
+/** Roles that check children in and hand them over (the principal only reads). */
+export const RECORDER_ROLES = ['teacher', 'classTeacher', 'schoolAdmin'];
+/** Roles that may report a safety incident. */
+export const REPORTER_ROLES = ['teacher', 'classTeacher', 'schoolAdmin', 'principal'];
+/** Roles that administer staff (GRANTS in server/modules/users/memberships.service.ts). */
+export const STAFF_ADMIN_ROLES = ['schoolAdmin', 'principal', 'countyBureau', 'cityBureau'];
+/** Roles that see the WeChat Pay and WeCom settings of their school or county. */
+export const SETTINGS_ROLES = ['schoolAdmin', 'principal', 'countyBureau', 'cityBureau'];
+/** Roles that may change them (the rest only read). */
+export const SETTINGS_EDITORS = ['schoolAdmin', 'countyBureau'];
+
+/** Whether the person holds one of `roles`. */
+export function holdsAny(me: Me | undefined, roles: readonly string[]): boolean {
+  return (me?.roles ?? []).some((r) => roles.includes(r));
+}
+
+/** The schools where the person holds one of `roles`, in membership order. */
+export function schoolsOf(me: Me, roles: readonly string[]): string[] {
+  return [
+    ...new Set(
+      me.memberships
+        .filter((m) => roles.includes(m.role) && m.scope.schoolId)
+        .map((m) => m.scope.schoolId!),
+    ),
+  ];
+}
+
+/** Today in China (Asia/Shanghai) as YYYY-MM-DD. */
+export function todayInChina(now = new Date()): string {
+  return new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+}
+
+/** The time of day in China as HH:MM. */
+export function timeInChina(now = new Date()): string {
+  return new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(11, 16);
+}
+
+/** A labelled field: `<div class=field><label for=id>…</label>control</div>`. */
+export function field(id: string, label: string, control: HTMLElement, hint?: string): HTMLElement {
+  control.id = id;
+  if (hint) control.setAttribute('aria-describedby', `${id}-hint`);
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, label),
+    control,
+    hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null,
+  );
+}
+
+/**
+ * Shows the server's field problems next to the fields they name (`errors[].path` equals a
+ * control's `name`); returns the problems no control took.
+ */
+export function showFieldProblems(form: HTMLElement, err: unknown): FieldProblem[] {
+  form.querySelectorAll('.field-error').forEach((e) => e.remove());
+  form.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
+  if (!(err instanceof ApiError)) return [];
+  const rest: FieldProblem[] = [];
+  for (const p of err.problem.errors ?? []) {
+    const control = form.querySelector<HTMLElement>(
+      `[name="${CSS.escape(p.path.split('.')[0]!)}"]`,
+    );
+    const box = control?.closest('.field, fieldset');
+    if (!control || !box) {
+      rest.push(p);
+      continue;
+    }
+    const id = `${control.id || p.path}-error`;
+    control.setAttribute('aria-invalid', 'true');
+    control.setAttribute('aria-errormessage', id);
+    box.appendChild(h('p', { class: 'field-error', id }, p.message));
+  }
+  return rest;
+}
