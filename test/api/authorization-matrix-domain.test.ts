@@ -747,6 +747,51 @@ describe('authorization matrix: domain endpoints', () => {
       else expect(after).toEqual(before);
     });
 
+    // the job workers' routes (the table's worker grants; only service accounts call them) //////////
+
+    it("should answer the job workers' routes only to a worker of the tenant", async () => {
+      const worker = role === 'worker';
+      const [schools, factsOwn, factsOther, ...rest] = await Promise.all([
+        get(`/api/billing/schools?month=${MONTH}`),
+        get(`/api/billing/schools/${a.school._id}/facts?month=${MONTH}`),
+        get(`/api/billing/schools/${b.school._id}/facts?month=${MONTH}`),
+        ...[plans[0]!, other(plans)].map((pl) => get(`/api/plans/${pl._id}/facts`)),
+        ...[applications[0]!, other(applications)].map((x) =>
+          get(`/api/enrolment/applications/${x._id}/facts`),
+        ),
+      ]);
+      const billed = plans
+        .filter((pl) => pl.status === 'published' && visible('Bill', pl, 'create'))
+        .map((pl) => pl.schoolId)
+        .sort();
+      expect(schools!.status).toBe(worker ? 200 : 403);
+      if (worker)
+        expect(
+          (schools!.body.schools as { schoolId: string }[]).map((x) => x.schoolId).sort(),
+        ).toEqual(billed);
+      expect([factsOwn!.status, factsOther!.status]).toEqual(worker ? [200, 404] : [403, 403]);
+      const planFacts = [plans[0]!, other(plans)].map((pl, i) => ({
+        id: pl._id,
+        status: rest[i]!.status,
+      }));
+      expect(planFacts).toEqual(
+        [plans[0]!, other(plans)].map((pl) => ({
+          id: pl._id,
+          status: worker && visible('Plan', pl, 'update') ? 200 : visible('Plan', pl) ? 403 : 404,
+        })),
+      );
+      const appFacts = [applications[0]!, other(applications)].map((x, i) => ({
+        id: x._id,
+        status: rest[i + 2]!.status,
+      }));
+      expect(appFacts).toEqual(
+        [applications[0]!, other(applications)].map((x) => ({
+          id: x._id,
+          status: visible('Application', x, 'update') ? 200 : 404,
+        })),
+      );
+    });
+
     // parameters: CountyParameters //////////
 
     it("should list and show exactly the counties' parameters the table grants", async () => {
@@ -1135,6 +1180,17 @@ describe('authorization matrix: domain endpoints', () => {
         expect({ id: r._id, status: answers[i]!.status }).toEqual({
           id: r._id,
           status: visible('Staff', r) ? 200 : 404,
+        }),
+      );
+      const hours = await Promise.all(
+        registrations.map((r) =>
+          get(`/api/staff/service-hours?schoolId=${r.schoolId}&month=${MONTH}`),
+        ),
+      );
+      registrations.forEach((r, i) =>
+        expect({ school: r.schoolId, hours: hours[i]!.status }).toEqual({
+          school: r.schoolId,
+          hours: visible('Staff', r) ? 200 : 404,
         }),
       );
       // the ID number is shown masked, to everyone
