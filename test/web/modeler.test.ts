@@ -47,6 +47,11 @@ describe('process modeler and form editor in the browser', () => {
   /** Opens the modeler on the school's enrolment variant and waits for the first lint. */
   async function openModeler(page: Page): Promise<void> {
     await page.goto('/modeler');
+    // the city's template can be read, the school's own version edited
+    await page
+      .locator(`.catalog-item[data-id="${PROCESS}"]`)
+      .getByRole('link', { name: '查看：全市模板' })
+      .waitFor();
     await page
       .locator(`.catalog-item[data-id="${PROCESS}"]`)
       .getByRole('link', { name: /学校版本/ })

@@ -81,11 +81,24 @@ export function placesAbove(place: Place, me: Me): Place[] {
   return countyId ? [`county.${countyId}`, 'city'] : ['city'];
 }
 
+const schoolNames = new Map<string, string>();
+
+/** Learns the names of the schools the person may see, so that {@link placeName} shows them. */
+export async function loadPlaceNames(): Promise<void> {
+  if (schoolNames.size) return;
+  const page = await api<{ items: { id: string; name: string }[] }>(
+    'GET',
+    '/api/org/schools?limit=200',
+  ).catch(() => ({ items: [] }));
+  for (const s of page.items) schoolNames.set(s.id, s.name);
+}
+
 /** The zh-CN name of a place. */
 export function placeName(place: Place): string {
   if (place === 'city') return '全市模板';
   if (place.startsWith('county.')) return `县区版本（${place.slice(7)}）`;
-  return `学校版本（${place.slice(7)}）`;
+  const schoolId = place.slice(7);
+  return `学校版本（${schoolNames.get(schoolId) ?? schoolId}）`;
 }
 
 /**
@@ -106,7 +119,12 @@ export async function startingPoint<T>(
     const head = versions.items[0];
     if (!head) continue;
     const detail = await api<T>('GET', `${base}/${at}/versions/${head.version}`);
-    return { from: at, version: head.version, detail, baseVersion: at === place ? head.version : 0 };
+    return {
+      from: at,
+      version: head.version,
+      detail,
+      baseVersion: at === place ? head.version : 0,
+    };
   }
   return undefined;
 }

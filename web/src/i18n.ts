@@ -214,6 +214,8 @@ const zh = {
   'modeler.diff_added': '新增',
   'modeler.diff_removed': '删除',
   'modeler.diff_changed': '修改',
+  'modeler.view': '查看',
+  'modeler.read_only': '您只能查看此范围的流程；请在本校（本区）的版本中修改后部署。',
   'modeler.diff_between': '比较：{a} → {b}',
   'modeler.heading': '{name} · {place}',
   'modeler.canvas': '流程图',

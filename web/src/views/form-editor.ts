@@ -4,6 +4,7 @@ import './modeler.css';
 import { FormEditor } from '@bpmn-io/form-js-editor';
 import { api, ApiError, describeError } from '../api';
 import {
+  loadPlaceNames,
   ownPlaces,
   placeName,
   placesAbove,
@@ -17,6 +18,7 @@ import { mountForm, type FormSchema, type MountedForm } from '../form-view';
 import { formatTime, t } from '../i18n';
 import type { View } from '../router';
 import { currentUser, type Me } from '../session';
+import { translateFormEditor } from './form-editor-translate';
 
 /** `GET /api/catalog/forms/:id/:place/versions/:version`. */
 interface FormVersion extends VersionSummary {
@@ -47,6 +49,7 @@ export const formListView: View = async (main, ctx) => {
   const me = currentUser()!;
   let items: HeadItem[];
   try {
+    await loadPlaceNames();
     items = (await api<{ items: HeadItem[] }>('GET', '/api/catalog/forms')).items;
   } catch (err) {
     replace(main, heading, notice(describeError(err), 'error'));
@@ -116,6 +119,7 @@ export const formEditorView: View = async (main, ctx) => {
 
   let start: Awaited<ReturnType<typeof startingPoint<FormVersion>>>;
   try {
+    await loadPlaceNames();
     start = await startingPoint<FormVersion>('forms', id, place, me);
   } catch (err) {
     replace(main, back, h('h1', {}, t('app.error')), notice(describeError(err), 'error'));
@@ -160,7 +164,7 @@ export const formEditorView: View = async (main, ctx) => {
   replace(
     main,
     back,
-    h('h1', {}, t('modeler.heading', { name: id, place: placeName(place) })),
+    h('h1', {}, t('modeler.heading', { name: start.detail.name ?? id, place: placeName(place) })),
     source,
     h(
       'div',
@@ -207,6 +211,7 @@ export const formEditorView: View = async (main, ctx) => {
   );
 
   const editor = new FormEditor({ container: editorHost });
+  const translator = translateFormEditor(editorHost);
   let preview: MountedForm | undefined;
   let previewTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -370,6 +375,7 @@ export const formEditorView: View = async (main, ctx) => {
 
   return () => {
     clearTimeout(previewTimer);
+    translator.disconnect();
     preview?.destroy();
     editor.destroy();
     main.classList.remove('wide');

@@ -62,6 +62,15 @@ const ZH: Record<string, string> = {
   'Example data': '示例数据',
   'Open minimap': '打开缩略图',
   'Close minimap': '关闭缩略图',
+  'Input mapping': '输入映射',
+  'Output mapping': '输出映射',
+  Headers: '任务头',
+  Binding: '绑定',
+  Create: '新建',
+  'Example output': '示例输出',
+  'Camunda user task': 'Camunda 用户任务',
+  'Job worker': '作业执行器',
+  'Version tag': '版本标签',
 };
 
 function translate(template: string, replacements: Record<string, string> = {}): string {

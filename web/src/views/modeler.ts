@@ -5,6 +5,7 @@ import Modeler from 'camunda-bpmn-js/lib/camunda-cloud/Modeler';
 import NavigatedViewer from 'camunda-bpmn-js/lib/camunda-cloud/NavigatedViewer';
 import { api, ApiError, describeError } from '../api';
 import {
+  loadPlaceNames,
   ownPlaces,
   placeName,
   startingPoint,
@@ -70,6 +71,7 @@ export const modelerListView: View = async (main, ctx) => {
   const me = currentUser()!;
   let items: HeadItem[];
   try {
+    await loadPlaceNames();
     items = (await api<{ items: HeadItem[] }>('GET', '/api/catalog/processes')).items;
   } catch (err) {
     replace(main, heading, notice(describeError(err), 'error'));
@@ -120,6 +122,18 @@ export const modelerListView: View = async (main, ctx) => {
                     `${t('modeler.open')}：${placeName(place)}`,
                   ),
                 ),
+                heads
+                  .filter((x) => !mine.includes(x.place))
+                  .map((x) =>
+                    h(
+                      'a',
+                      {
+                        class: 'button',
+                        href: `/modeler/${encodeURIComponent(id)}/${encodeURIComponent(x.place)}`,
+                      },
+                      `${t('modeler.view')}：${placeName(x.place)}`,
+                    ),
+                  ),
               ),
             );
           }),
@@ -144,6 +158,7 @@ export const modelerView: View = async (main, ctx) => {
 
   let start: Awaited<ReturnType<typeof startingPoint<ProcessVersion>>>;
   try {
+    await loadPlaceNames();
     start = await startingPoint<ProcessVersion>('processes', id, place, me);
   } catch (err) {
     replace(main, back, h('h1', {}, t('app.error')), notice(describeError(err), 'error'));
@@ -155,6 +170,9 @@ export const modelerView: View = async (main, ctx) => {
     return;
   }
   let baseVersion = start.baseVersion;
+  // the city bureau may deploy at any place of its city; others at their own places
+  const mine = ownPlaces(me);
+  const canDeploy = mine.includes(place) || mine.includes('city');
 
   const source = h('p', { class: 'meta', 'data-testid': 'modeler-source' });
   const showSource = (from: Place, version: number) => {
@@ -207,21 +225,28 @@ export const modelerView: View = async (main, ctx) => {
         problemsStatus,
         problemsList,
       ),
-      h(
-        'form',
-        {
-          class: 'card deploy',
-          onsubmit: (e: Event) => {
-            e.preventDefault();
-            void deploy();
-          },
-        },
-        h('h2', {}, t('modeler.deploy_title')),
-        h('label', { for: 'deploy-comment' }, t('modeler.comment')),
-        comment,
-        h('p', { class: 'actions' }, deployButton),
-        deployStatus,
-      ),
+      canDeploy
+        ? h(
+            'form',
+            {
+              class: 'card deploy',
+              onsubmit: (e: Event) => {
+                e.preventDefault();
+                void deploy();
+              },
+            },
+            h('h2', {}, t('modeler.deploy_title')),
+            h('label', { for: 'deploy-comment' }, t('modeler.comment')),
+            comment,
+            h('p', { class: 'actions' }, deployButton),
+            deployStatus,
+          )
+        : h(
+            'section',
+            { class: 'card deploy' },
+            h('h2', {}, t('modeler.deploy_title')),
+            notice(t('modeler.read_only'), 'info'),
+          ),
     ),
     h(
       'section',
@@ -450,7 +475,7 @@ export const modelerView: View = async (main, ctx) => {
                       t('modeler.diff_previous'),
                     )
                   : null,
-                v.version !== head
+                canDeploy && v.version !== head
                   ? h(
                       'button',
                       {
