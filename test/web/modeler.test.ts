@@ -157,6 +157,12 @@ describe('process modeler and form editor in the browser', () => {
     await admin
       .locator('.versions tr[data-version="1"]', { hasText: '家委会参与报名审核' })
       .waitFor();
+    // zoomed in (ctrl + wheel) on the new step, for the README
+    const zoomAt = await box(admin, 'SchoolApproval');
+    await admin.mouse.move(zoomAt.x - 40, zoomAt.y + zoomAt.height / 2);
+    await admin.keyboard.down('Control');
+    for (let i = 0; i < 4; i++) await admin.mouse.wheel(0, -120);
+    await admin.keyboard.up('Control');
     await admin.locator('.toast').first().waitFor({ state: 'detached' });
     await docShot(admin, 'modeler');
 
