@@ -190,13 +190,15 @@ describe('demo seed in motion (npm start on an empty development database)', () 
     const incidents = await admin.agent.get(`/api/safety/incidents?schoolId=${DEMO_LIFE_SCHOOL}`);
     expect(incidents.body.total).toBe(1);
     const surveys = await admin.agent.get(`/api/surveys?schoolId=${DEMO_LIFE_SCHOOL}`);
-    expect(surveys.body.items).toEqual([expect.objectContaining({ status: 'open', responses: 2 })]);
+    expect(surveys.body.items).toEqual([expect.objectContaining({ status: 'open', responses: 3 })]);
     const committee = await signIn(server.app, {
       username: 'yh2.committee',
       password: DEMO_PASSWORD,
     });
     const results = await committee.agent.get(`/api/surveys/${surveys.body.items[0].id}/results`);
-    expect(results.body.responses).toBe(2);
+    expect(results.body.responses).toBe(3);
+    expect(results.body.withheld).toBeUndefined();
+    expect(results.body.questions[1].answered).toBe(3);
   }, 300_000);
 
   it('should add nothing on a second start', async () => {

@@ -323,6 +323,39 @@ describe('feedback surveys (/api/surveys)', () => {
     expect(forTeacher.status).toBe(404);
   });
 
+  it('should show only the count until three parents have answered', async () => {
+    // given two answers
+    const id = await openSurvey();
+    for (const p of parents.slice(0, 2))
+      expect(
+        (
+          await p.post(`/api/surveys/${id}/responses`, {
+            answers: [
+              { questionId: 'q1', choice: 1 },
+              { questionId: 'q2', rating: 2 },
+            ],
+          })
+        ).status,
+      ).toBe(201);
+
+    // when
+    const early = await committee.agent.get(`/api/surveys/${id}/results`);
+    await parents[2]!.post(`/api/surveys/${id}/responses`, {
+      answers: [
+        { questionId: 'q1', choice: 0 },
+        { questionId: 'q2', rating: 5 },
+      ],
+    });
+    const later = await committee.agent.get(`/api/surveys/${id}/results`);
+
+    // then the breakdown appears only with the third answer
+    expect(early.body).toMatchObject({ responses: 2, withheld: true, minimumResponses: 3 });
+    expect(early.body.questions[0].options).toBeUndefined();
+    expect(early.body.questions[1].average).toBeUndefined();
+    expect(later.body.withheld).toBeUndefined();
+    expect(later.body.questions[1]).toMatchObject({ answered: 3, average: 3 });
+  });
+
   it('should never tell who answered: no user in the stored answers or in any view', async () => {
     // given
     const id = await openSurvey();
@@ -381,8 +414,9 @@ describe('feedback surveys (/api/surveys)', () => {
       schoolId: a.school._id,
       countyId: a.county._id,
       surveys: forAdmin.body.total,
-      responses: 5,
-      averageRating: 3.6,
+      // every answer the tests above gave in this school
+      responses: 8,
+      averageRating: 3.38,
     });
     expect(otherSummary.body.items).toEqual([
       {

@@ -51,7 +51,7 @@ export interface DemoLifeReport {
  * full science club (ELIG-PRIORITY), refused by a rule (SAFE-INSURE), rejected by the class
  * teacher, withdrawn by the parent (ELIG-VOLUNTARY) — then the current month's billing run (a
  * bill paid in cash, one open, one waived), a reported incident, and an open feedback survey of
- * the parent committee with two answers (FLOW-COMMITTEE).
+ * the parent committee with three answers (FLOW-COMMITTEE).
  *
  * Idempotent: every step is skipped when its result is there (a child who has an application,
  * a school month that has bills, a school with an incident or a survey), so a second start adds
@@ -226,7 +226,7 @@ class DemoLife {
     this.steps.push('incident');
   }
 
-  /** The committee's survey of the term, open, answered by two parents. */
+  /** The committee's survey of the term, open, answered by three parents (results show from three). */
   private async survey(cast: Map<Part, StudentDoc>): Promise<void> {
     if (await this.surveys.findOne({ schoolId: DEMO_LIFE_SCHOOL }).lean()) return;
     const committee = await this.staff('yh2.committee');
@@ -257,6 +257,7 @@ class DemoLife {
         text: '作业基本在学校完成，家长轻松很多',
       },
       { part: 'enrolledFree', choice: 2, ratings: [4, 3], text: '希望下雨天的室内活动再丰富一些' },
+      { part: 'enrolledOpen', choice: 3, ratings: [5, 5], text: '' },
     ] as const;
     for (const a of answers) {
       const parent = await this.guardianOf(cast.get(a.part)!);
@@ -266,7 +267,7 @@ class DemoLife {
           { questionId: 'q1', choice: a.choice },
           { questionId: 'q2', rating: a.ratings[0] },
           { questionId: 'q3', rating: a.ratings[1] },
-          { questionId: 'q4', text: a.text },
+          ...(a.text ? [{ questionId: 'q4', text: a.text }] : []),
         ],
       });
     }

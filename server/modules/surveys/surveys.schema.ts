@@ -139,6 +139,9 @@ export const surveyResults = z.object({
   title: z.string(),
   status: z.enum(['draft', 'open', 'closed']),
   responses: z.number().int(),
+  /** Fewer than `minimumResponses` answered: no breakdown is shown yet, only the count. */
+  withheld: z.literal(true).optional(),
+  minimumResponses: z.number().int().optional(),
   questions: z.array(questionResult),
 });
 
@@ -151,7 +154,8 @@ export const surveySummary = z.object({
       surveys: z.number().int(),
       open: z.number().int(),
       responses: z.number().int(),
-      /** The mean of every rating given in the school's surveys; null without ratings. */
+      /** The mean of every rating given in the school's surveys; null without ratings or below
+       * the minimum number of responses. */
       averageRating: z.number().nullable(),
     }),
   ),

@@ -180,13 +180,20 @@ export class SurveyService {
     const doc = await this.readable(p, id);
     const withTexts = abilityFor(p).can('read', subject('Survey', { ...doc }), 'comments');
     const responses = await this.m.responses.find({ surveyId: doc._id }).lean();
+    // below the minimum, a breakdown could tell what a known respondent answered
+    const withheld = responses.length < MIN_RESPONSES_FOR_RESULTS;
     return {
       surveyId: doc._id,
       schoolId: doc.schoolId,
       title: doc.title,
       status: doc.status,
       responses: responses.length,
-      questions: doc.questions.map((q) => aggregate(q, responses, withTexts)),
+      ...(withheld ? { withheld: true, minimumResponses: MIN_RESPONSES_FOR_RESULTS } : {}),
+      questions: doc.questions.map((q) =>
+        withheld
+          ? { id: q.id, kind: q.kind, text: q.text, answered: 0 }
+          : aggregate(q, responses, withTexts),
+      ),
     };
   }
 
@@ -228,7 +235,10 @@ export class SurveyService {
       for (const a of r.answers) if (a.rating && ids?.has(a.questionId)) row.ratings.push(a.rating);
     }
     const items = [...bySchool.values()]
-      .map(({ ratings, ...row }) => ({ ...row, averageRating: mean(ratings) }))
+      .map(({ ratings, ...row }) => ({
+        ...row,
+        averageRating: row.responses >= MIN_RESPONSES_FOR_RESULTS ? mean(ratings) : null,
+      }))
       .sort((a, b) => a.schoolId.localeCompare(b.schoolId));
     return { items };
   }
@@ -371,6 +381,12 @@ function answerValue(
   if (a.text === undefined) return undefined;
   return a.text === '' ? 'empty' : { text: a.text };
 }
+
+/**
+ * Results are shown from this many responses on: with fewer, whoever knows who answered
+ * could read their answers off the breakdown (the count alone is shown).
+ */
+export const MIN_RESPONSES_FOR_RESULTS = 3;
 
 function aggregate(
   q: SurveyQuestion,
