@@ -84,6 +84,16 @@ interface Place {
   classId: string;
 }
 
+/**
+ * Who signs in: one user per role, and the roles that may also be held in one class (a
+ * teacher of a class, a class's parent committee), each with its own tag for its fixtures.
+ */
+const ACTORS: readonly { label: string; role: Role; inClass?: true; tag: string }[] = [
+  ...ROLES.map((role, i) => ({ label: role, role, tag: `a${i}` })),
+  { label: 'teacher of a class', role: 'teacher', inClass: true, tag: 'tc' },
+  { label: 'committee of a class', role: 'committee', inClass: true, tag: 'cc' },
+];
+
 const ROOT = path.resolve(__dirname, '..', '..');
 const DAY = '2026-10-12';
 const MONTH = '2026-10';
@@ -102,7 +112,7 @@ describe('authorization matrix: domain endpoints', () => {
   let classA2: ClassDoc;
   let ownChild: StudentDoc;
   let otherChild: StudentDoc;
-  const who = new Map<Role, Who>();
+  const who = new Map<string, Who>();
   /** The class places: the parent's child's, class 1, class 2, county 2, city B (other tenant). */
   let places: { name: string; place: Place; guardians: { userId: string }[] }[];
 
@@ -221,11 +231,12 @@ describe('authorization matrix: domain endpoints', () => {
       cityBureau: { role: 'cityBureau', scope: { cityId: a.cityId } },
       worker: { role: 'worker', scope: { cityId: a.cityId } },
     };
-    for (const role of ROLES) {
+    for (const { label, role, inClass } of ACTORS) {
       const kind = role === 'parent' ? 'parent' : role === 'worker' ? 'service' : 'staff';
-      const user = await h.createUser({ kind, memberships: [memberships[role]] });
+      const m: Membership = inClass ? { role, scope: classScope(a) } : memberships[role];
+      const user = await h.createUser({ kind, memberships: [m] });
       const client = await signIn(h.app, { phone: user.phone!, password: user.password });
-      who.set(role, { client, userId: user._id, m: memberships[role] });
+      who.set(label, { client, userId: user._id, m });
     }
     const parentId = who.get('parent')!.userId;
     otherStaffId = (
@@ -351,8 +362,8 @@ describe('authorization matrix: domain endpoints', () => {
     });
     bills = places.map(({ place, guardians }, i) => bill(`bill-m${i}`, place, guardians));
     // one bill per role for the payment cell (a payment settles a bill once)
-    const payBills = ROLES.map((role) =>
-      bill(`bill-pay-${role}`, places[0]!.place, places[0]!.guardians),
+    const payBills = ACTORS.map(({ tag }) =>
+      bill(`bill-pay-${tag}`, places[0]!.place, places[0]!.guardians),
     );
     await billingModels(conn).bills.insertMany([...bills, ...payBills]);
 
@@ -383,7 +394,7 @@ describe('authorization matrix: domain endpoints', () => {
     discrepancies = schools.map((s, i) => discrepancy(`disc-m${i}`, s));
     await paymentModels(conn).discrepancies.insertMany([
       ...discrepancies,
-      ...ROLES.map((role) => discrepancy(`disc-resolve-${role}`, schools[0]!)),
+      ...ACTORS.map(({ tag }) => discrepancy(`disc-resolve-${tag}`, schools[0]!)),
     ]);
 
     attendance = places.map(({ place, guardians }, i) => ({
@@ -532,20 +543,23 @@ describe('authorization matrix: domain endpoints', () => {
     ];
     await surveyModels(conn).surveys.insertMany([
       ...surveys,
-      ...ROLES.map((role) => survey(`survey-open-${role}`, schools[0]!, 'draft')),
+      ...ACTORS.map(({ tag }) => survey(`survey-open-${tag}`, schools[0]!, 'draft')),
     ]);
+    // three responses each, so that results are shown (fewer could tell who answered what)
     await surveyModels(conn).responses.insertMany(
-      surveys.map((sv, i) => ({
-        _id: `resp-m${i}`,
-        surveyId: sv._id,
-        cityId: sv.cityId,
-        countyId: sv.countyId,
-        schoolId: sv.schoolId,
-        answers: [
-          { questionId: 'q1', rating: 4 },
-          { questionId: 'q2', text: COMMENT },
-        ],
-      })),
+      surveys.flatMap((sv, i) =>
+        [4, 5, 3].map((rating, k) => ({
+          _id: `resp-m${i}-${k}`,
+          surveyId: sv._id,
+          cityId: sv.cityId,
+          countyId: sv.countyId,
+          schoolId: sv.schoolId,
+          answers: [
+            { questionId: 'q1', rating },
+            ...(k === 0 ? [{ questionId: 'q2', text: COMMENT }] : []),
+          ],
+        })),
+      ),
     );
   });
 
@@ -579,8 +593,9 @@ describe('authorization matrix: domain endpoints', () => {
     }
   });
 
-  describe.each(ROLES)('%s', (role) => {
-    const me = () => who.get(role)!;
+  describe.each(ACTORS)('$label', ({ label, role, tag }) => {
+    const me = () => who.get(label)!;
+    const n = ACTORS.findIndex((x) => x.tag === tag);
     const get = (path: string) => me().client.agent.get(path);
     const visible = (subject: SubjectName, row: object, action: Grant['action'] = 'read') =>
       mayDo(role, me(), subject, action, row as Row);
@@ -673,7 +688,7 @@ describe('authorization matrix: domain endpoints', () => {
       const events = enrolmentModels(h.db.connection).events;
       const before = await events.countDocuments({ applicationId: app._id });
       const res = await me().client.post(`/api/enrolment/applications/${app._id}/steps`, {
-        key: `matrix-${role}`,
+        key: `matrix-${tag}`,
         step: 'matrix-check',
       });
       const after = await events.countDocuments({ applicationId: app._id });
@@ -682,7 +697,7 @@ describe('authorization matrix: domain endpoints', () => {
       expect(after - before).toBe(granted ? 1 : 0);
       const foreign = await me().client.post(
         `/api/enrolment/applications/${other(applications)._id}/steps`,
-        { key: `matrix-${role}`, step: 'matrix-check' },
+        { key: `matrix-${tag}`, step: 'matrix-check' },
       );
       expect(foreign.status).toBe(404);
     });
@@ -736,14 +751,14 @@ describe('authorization matrix: domain endpoints', () => {
           termStart: '2027-02-20',
           termEnd: '2027-07-05',
           sessions: [],
-          feeStandardFen: 5000 + ROLES.indexOf(role),
+          feeStandardFen: 5000 + n,
         });
       const after = await model.findById(draft._id).lean();
       // the job workers update plans only through their own routes (facts, checks, publication)
       const granted = visible('Plan', draft, 'update') && role !== 'worker';
       const expected = granted ? 200 : visible('Plan', draft) ? 403 : 404;
       expect(res.status).toBe(expected);
-      if (granted) expect(after?.feeStandardFen).toBe(5000 + ROLES.indexOf(role));
+      if (granted) expect(after?.feeStandardFen).toBe(5000 + n);
       else expect(after).toEqual(before);
     });
 
@@ -824,7 +839,7 @@ describe('authorization matrix: domain endpoints', () => {
       const res = await me()
         .client.agent.put(`/api/parameters/counties/${a.county._id}`)
         .set(CSRF_HEADER, me().client.csrfToken)
-        .send({ maxMinutesAfterDismissal: 100 + ROLES.indexOf(role) });
+        .send({ maxMinutesAfterDismissal: 100 + n });
       const after = await versions.countDocuments({ countyId: a.county._id });
       // the county's own values are the county bureau's; the city bureau's update is approving
       // or refusing a fee standard (FEE_STANDARD_APPROVER, checked by the service)
@@ -880,12 +895,12 @@ describe('authorization matrix: domain endpoints', () => {
     });
 
     it('should let record a cash payment only where the table grants update', async () => {
-      const bill = { ...bills[0]!, _id: `bill-pay-${role}` };
+      const bill = { ...bills[0]!, _id: `bill-pay-${tag}` };
       const model = billingModels(h.db.connection).bills;
       const res = await me().client.post(`/api/billing/bills/${bill._id}/pay`, {
         paidFen: bill.amountFen,
         method: 'cash',
-        receiptNo: `R-${role}`,
+        receiptNo: `R-${tag}`,
       });
       const after = await model.findById(bill._id).lean();
       const granted = visible('Bill', bill, 'update');
@@ -917,7 +932,7 @@ describe('authorization matrix: domain endpoints', () => {
 
     it('should let record spending only where the table grants create', async () => {
       const place = { cityId: a.cityId, countyId: a.county._id, schoolId: a.school._id };
-      const key = `matrix-${role}`;
+      const key = `matrix-${tag}`;
       const res = await me().client.post('/api/billing/ledger/entries', {
         schoolId: a.school._id,
         date: DAY,
@@ -952,7 +967,7 @@ describe('authorization matrix: domain endpoints', () => {
     });
 
     it('should let resolve a discrepancy only where the table grants update', async () => {
-      const id = `disc-resolve-${role}`;
+      const id = `disc-resolve-${tag}`;
       const row = { ...discrepancies[0]!, _id: id };
       const res = await me().client.post(`/api/payments/discrepancies/${id}/resolve`, {
         resolution: '已与商户核对',
@@ -1245,7 +1260,7 @@ describe('authorization matrix: domain endpoints', () => {
       };
       const model = staffModels(h.db.connection).badRecords;
       const before = await model.countDocuments({});
-      const idNumber = `41110219800101${String(1000 + ROLES.indexOf(role))}`;
+      const idNumber = `41110219800101${String(1000 + n)}`;
       const res = await me().client.post('/api/staff/bad-records', {
         idNumber,
         name: '周某',
@@ -1285,7 +1300,7 @@ describe('authorization matrix: domain endpoints', () => {
     });
 
     it('should let open a survey only where the table grants update', async () => {
-      const id = `survey-open-${role}`;
+      const id = `survey-open-${tag}`;
       const row = { ...surveys[0]!, _id: id };
       const res = await me().client.post(`/api/surveys/${id}/open`);
       const after = await surveyModels(h.db.connection).surveys.findById(id).lean();
@@ -1365,9 +1380,11 @@ describe('authorization matrix: domain endpoints', () => {
       if (!administers) return;
       const matrix = new Set([...who.values()].map((w) => w.userId));
       const listed = (res.body.items as { id: string }[]).map((i) => i.id);
-      const expected = [...who.entries()]
-        .filter(([r, w]) => r !== 'parent' && r !== 'worker' && within(w.m.scope, me().m.scope))
-        .map(([, w]) => w.userId)
+      const expected = [...who.values()]
+        .filter(
+          (w) => w.m.role !== 'parent' && w.m.role !== 'worker' && within(w.m.scope, me().m.scope),
+        )
+        .map((w) => w.userId)
         .sort();
       expect(listed.filter((id) => matrix.has(id)).sort()).toEqual(expected);
       expect(listed).not.toContain(otherStaffId);
