@@ -612,6 +612,14 @@ describe('authorization matrix: domain endpoints', () => {
         .map((r) => r._id)
         .sort();
     const other = <T>(rows: T[]) => rows.at(-1)!;
+    /**
+     * The table: an application's pick-up phone and insurance only for the child's guardians,
+     * the class teacher, the school's admin and principal (of those who read it).
+     */
+    const personal = (app: ApplicationDoc) =>
+      visible('Application', app) &&
+      (app.guardians.some((g) => g.userId === me().userId) ||
+        ['classTeacher', 'schoolAdmin', 'principal'].includes(role));
 
     // enrolment: Application //////////
 
@@ -625,6 +633,13 @@ describe('authorization matrix: domain endpoints', () => {
         expectedIds('Application', applications),
       );
       expect(foreign.body).toMatchObject({ total: 0, items: [] });
+      for (const item of all.body.items as { id: string }[]) {
+        const app = applications.find((x) => x._id === item.id);
+        if (app)
+          expect({ id: item.id, pickup: 'pickup' in item, insurance: 'insurance' in item }).toEqual(
+            { id: item.id, pickup: personal(app), insurance: personal(app) },
+          );
+      }
     });
 
     it('should show an application, with pick-up and insurance only to those who need them, or 404', async () => {
@@ -639,14 +654,9 @@ describe('authorization matrix: domain endpoints', () => {
           status: sees ? 200 : 404,
         });
         if (!sees) return;
-        // the table: pick-up phone and insurance only for the guardians, the class teacher,
-        // the school's admin and principal
-        const personal =
-          app.guardians.some((g) => g.userId === me().userId) ||
-          ['classTeacher', 'schoolAdmin', 'principal'].includes(role);
         expect({ id: app._id, pickup: 'pickup' in res.body }).toEqual({
           id: app._id,
-          pickup: personal,
+          pickup: personal(app),
         });
       });
       expect(JSON.stringify(answers.at(-1)!.body)).not.toContain(PHONE);
@@ -1282,6 +1292,14 @@ describe('authorization matrix: domain endpoints', () => {
       expect([all!.status, foreign!.status]).toEqual([200, 200]);
       expect(fixtureIds(surveys, all!.body.items)).toEqual(expectedIds('Survey', surveys));
       expect(foreign!.body).toMatchObject({ total: 0, items: [] });
+      for (const item of all!.body.items as { id: string }[]) {
+        const sv = surveys.find((x) => x._id === item.id);
+        if (sv)
+          expect({ id: item.id, createdBy: 'createdBy' in item }).toEqual({
+            id: item.id,
+            createdBy: fieldsOf(role, me(), 'Survey', sv as unknown as Row) === 'all',
+          });
+      }
       surveys.forEach((s, i) => {
         const res = answers[i]!;
         const fields = fieldsOf(role, me(), 'Survey', s as unknown as Row);
