@@ -312,8 +312,9 @@ describe('process modeler and form editor in the browser', () => {
     await admin.keyboard.press('ControlOrMeta+A');
     await admin.keyboard.type('家委会意见');
 
-    // then the live preview shows the new label
+    // then the live preview shows the new label, and the server's checks find nothing wrong
     await admin.locator('.form-preview').getByText('家委会意见').waitFor();
+    await admin.locator('.form-problems [role="status"]', { hasText: '未发现问题' }).waitFor();
     await expect(admin.locator('.form-preview').getByText('共审意见').count()).resolves.toBe(0);
 
     // when it is saved with a comment

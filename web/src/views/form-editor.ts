@@ -159,6 +159,8 @@ export const formEditorView: View = async (main, ctx) => {
   );
   const versionsHost = h('div', { class: 'versions' });
   const usesHost = h('div', { class: 'form-uses' });
+  const checkStatus = h('p', { class: 'meta', role: 'status' }, t('modeler.linting'));
+  const checkList = h('ul', { class: 'problems-list' });
 
   main.classList.add('wide');
   replace(
@@ -190,6 +192,7 @@ export const formEditorView: View = async (main, ctx) => {
           },
         },
         h('h2', {}, t('forms.save')),
+        h('div', { class: 'form-problems' }, checkStatus, checkList),
         h('label', { for: 'form-comment' }, t('modeler.comment')),
         comment,
         h('p', { class: 'actions' }, saveButton),
@@ -215,8 +218,41 @@ export const formEditorView: View = async (main, ctx) => {
   let preview: MountedForm | undefined;
   let previewTimer: ReturnType<typeof setTimeout> | undefined;
 
+  let checkRun = 0;
+
+  /** The server's checks of the schema as a save would run them, shown above the save button. */
+  async function check(schema: FormSchema): Promise<void> {
+    const run = ++checkRun;
+    checkStatus.textContent = t('modeler.linting');
+    let result: { valid: boolean; errors: { path: string; message: string }[] };
+    try {
+      result = await api('POST', `${base}/validate`, { schema });
+    } catch (err) {
+      result = { valid: false, errors: [{ path: '', message: describeError(err) }] };
+    }
+    if (run !== checkRun || ctx.signal.aborted) return;
+    checkStatus.textContent = result.errors.length
+      ? t('modeler.problem_count', { e: result.errors.length, w: 0 })
+      : t('modeler.no_problems');
+    replace(
+      checkList,
+      result.errors.map((e) =>
+        h(
+          'li',
+          { class: 'problem problem-error' },
+          h('span', { class: 'severity' }, t('modeler.severity.error')),
+          ' ',
+          e.path ? h('code', {}, e.path) : null,
+          ' ',
+          e.message,
+        ),
+      ),
+    );
+  }
+
   async function showPreview(): Promise<void> {
     const schema = editor.saveSchema() as FormSchema;
+    void check(schema);
     preview?.destroy();
     preview = undefined;
     try {
@@ -375,6 +411,7 @@ export const formEditorView: View = async (main, ctx) => {
 
   return () => {
     clearTimeout(previewTimer);
+    checkRun++;
     translator.disconnect();
     preview?.destroy();
     editor.destroy();
