@@ -291,7 +291,8 @@ describe('authorization matrix: domain endpoints', () => {
       midday: false,
       pickup: { name: '李梅', relation: 'mother', phone: PHONE },
       insurance: { insurer: '人保', policyNo: 'PICC-000001', validUntil: '2027-08-31' },
-      status: 'submitted',
+      // the parent's child is enrolled: its guardian may answer the school's surveys
+      status: i === 0 ? 'enrolled' : 'submitted',
       submittedAt: new Date(now.getTime() + i * 1000),
       updatedAt: now,
     }));
@@ -1350,6 +1351,22 @@ describe('authorization matrix: domain endpoints', () => {
             comments: fields === 'all',
           });
       });
+    });
+
+    it('should let answer an open survey only where the table grants creating a response', async () => {
+      const sv = surveys[1]!;
+      const responses = surveyModels(h.db.connection).responses;
+      const before = await responses.countDocuments({ surveyId: sv._id });
+      const res = await me().client.post(`/api/surveys/${sv._id}/responses`, {
+        answers: [{ questionId: 'q1', rating: 5 }],
+      });
+      const granted = visible('SurveyResponse', sv, 'create');
+      expect(res.status).toBe(granted ? 201 : visible('Survey', sv) ? 403 : 404);
+      expect((await responses.countDocuments({ surveyId: sv._id })) - before).toBe(granted ? 1 : 0);
+      const foreign = await me().client.post(`/api/surveys/${other(surveys)._id}/responses`, {
+        answers: [{ questionId: 'q1', rating: 5 }],
+      });
+      expect(foreign.status).toBe(404);
     });
 
     // WeCom: WecomApp //////////
