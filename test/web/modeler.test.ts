@@ -97,6 +97,13 @@ describe('process modeler and form editor in the browser', () => {
     await page.locator('.fjs-dropdownlist-item', { hasText: option }).first().click();
   }
 
+  /** How many school approvals the school admin's groups have open. */
+  async function schoolApprovals(): Promise<number> {
+    const res = await admin.request.get('/api/tasks?view=groups&size=100');
+    const page = (await res.json()) as { items: { name?: string }[] };
+    return page.items.filter((task) => task.name === '学校核准').length;
+  }
+
   /**
    * Saves a screenshot for review and, with UPDATE_DOC_SCREENSHOTS=1, a copy for the README (so
    * that ordinary runs leave the tracked files alone).
@@ -181,6 +188,7 @@ describe('process modeler and form editor in the browser', () => {
 
   it('should take the next application through the new committee review', async () => {
     // given a parent who applies after the deploy
+    const approvalsBefore = await schoolApprovals();
     const parent = await w.newPage();
     await w.signIn(parent, '13900000008');
     await parent.goto('/apply');
@@ -232,9 +240,7 @@ describe('process modeler and form editor in the browser', () => {
     await w.shot(committee, 'modeler-committee-review');
 
     // then the school approval waits for it
-    const approvals = await admin.request.get('/api/tasks?view=groups&size=50');
-    const listed = (await approvals.json()) as { items: { name?: string }[] };
-    expect(listed.items.map((t) => t.name)).not.toContain('学校核准');
+    await expect(schoolApprovals()).resolves.toBe(approvalsBefore);
 
     // when the committee member approves
     await committee.getByLabel('通过', { exact: true }).check();
@@ -242,6 +248,11 @@ describe('process modeler and form editor in the browser', () => {
     await committee.waitForURL(/\/inbox$/);
 
     // then the school admin gets the school approval
+    await eventually(
+      async () => ((await schoolApprovals()) === approvalsBefore + 1 ? true : undefined),
+      60_000,
+      'the school approval after the committee review',
+    );
     await openTask(admin, '学校核准');
   }, 240_000);
 
