@@ -35,6 +35,10 @@ describe('the school day in the browser', () => {
 
   async function expectAccessible(page: Page): Promise<void> {
     expect(describeViolations(await w.seriousViolations(page))).toEqual([]);
+    // nothing runs off a 375-px phone's screen sideways
+    await expect(
+      page.evaluate('document.documentElement.scrollWidth'),
+    ).resolves.toBeLessThanOrEqual(page.viewportSize()!.width);
   }
 
   /** An enrolled child of yh2's homework session (S1) with the parent who applied. */
@@ -126,13 +130,54 @@ describe('the school day in the browser', () => {
     await w.shot(parent, 'daily-06-parent-incident');
   }, 240_000);
 
-  it('should let a committee member open a survey that a parent answers once, with the results', async () => {
-    // given a committee member's new survey and a parent whose child the school serves
-    const { pickup } = await enrolledChild();
+  /** The parents of yh2's enrolled children, whom the school's surveys are for. */
+  async function servedParents(): Promise<string[]> {
+    const admin = await w.newPage();
+    await w.signIn(admin, 'yh2.admin');
+    const apps = (await (
+      await admin.request.get('/api/enrolment/applications?status=enrolled&limit=200')
+    ).json()) as { items: EnrolledApplication[] };
+    return [...new Set(apps.items.flatMap((a) => (a.pickup ? [a.pickup.phone] : [])))];
+  }
+
+  /** A parent answers the survey `title` on their phone. */
+  async function answer(
+    phone: string,
+    title: string,
+    choice: string,
+    rating: number,
+    text: string,
+    shot?: string,
+  ): Promise<Page> {
+    const parent = await w.newPage();
+    await w.signIn(parent, phone);
+    await parent.goto('/surveys');
+    await parent
+      .locator('.survey-item', { hasText: title })
+      .getByRole('link', { name: '填写' })
+      .click();
+    await parent.getByRole('heading', { level: 1, name: title }).waitFor();
+    await parent.getByLabel(choice, { exact: true }).check();
+    await parent.getByLabel(`${rating} 分`).check();
+    if (text) await parent.getByLabel(/其他建议/).fill(text);
+    if (shot) {
+      await w.shot(parent, shot);
+      await expectAccessible(parent);
+    }
+    await parent.getByRole('button', { name: '提交答卷' }).click();
+    await parent.getByText('感谢填写').waitFor();
+    return parent;
+  }
+
+  it('should let a committee member open a survey that parents answer once each, with the results', async () => {
+    // given a committee member's new survey and the parents whose children the school serves
+    const parents = await servedParents();
+    expect(parents.length).toBeGreaterThanOrEqual(3);
+    const title = '十一月课后服务满意度';
     const committee = await w.newPage();
     await w.signIn(committee, 'yh2.committee');
     await committee.goto('/surveys/new');
-    await committee.getByLabel('问卷标题').fill('十一月课后服务满意度');
+    await committee.getByLabel('问卷标题').fill(title);
     const questions = committee.locator('fieldset.survey-question');
     await questions.nth(0).getByLabel('题目').fill('您对作业辅导满意吗？');
     await questions.nth(0).getByLabel('选项（每行一个）').fill('满意\n一般\n不满意');
@@ -147,64 +192,74 @@ describe('the school day in the browser', () => {
     await committee.getByRole('button', { name: '保存草稿' }).click();
 
     // when they open it
-    const item = committee.locator('.survey-item', { hasText: '十一月课后服务满意度' });
+    const item = committee.locator('.survey-item', { hasText: title });
     await item.waitFor();
     await expect(item.locator('.status').getAttribute('data-status')).resolves.toBe('draft');
     await item.getByRole('button', { name: '开放填写' }).click();
     await committee
-      .locator('.survey-item', { hasText: '十一月课后服务满意度' })
+      .locator('.survey-item', { hasText: title })
       .locator('.status[data-status="open"]')
       .waitFor();
     await w.shot(committee, 'daily-08-surveys-committee');
 
-    // then a parent of the school answers it
-    const parent = await w.newPage();
-    await w.signIn(parent, pickup.phone);
-    await parent.goto('/surveys');
-    const open = parent.locator('.survey-item', { hasText: '十一月课后服务满意度' });
-    await open.getByRole('link', { name: '填写' }).click();
-    await parent.getByRole('heading', { level: 1, name: '十一月课后服务满意度' }).waitFor();
-    await parent.getByLabel('满意', { exact: true }).check();
-    await parent.getByLabel('5 分').check();
-    await parent.getByLabel(/其他建议/).fill('希望增加阅读时间');
-    await w.shot(parent, 'daily-09-survey-answer');
-    await expectAccessible(parent);
-    await parent.getByRole('button', { name: '提交答卷' }).click();
-    await parent.getByText('感谢填写').waitFor();
+    // then a parent answers it, once
+    const first = await answer(
+      parents[0]!,
+      title,
+      '满意',
+      5,
+      '希望增加阅读时间',
+      'daily-09-survey-answer',
+    );
+    await first.goto('/surveys');
+    const answered = first.locator('.survey-item', { hasText: title });
+    await answered.locator('[data-answered="true"]').waitFor();
+    await expect(answered.getByRole('link', { name: '填写' }).count()).resolves.toBe(0);
 
-    // and only once
-    await parent.goto('/surveys');
-    await parent
-      .locator('.survey-item', { hasText: '十一月课后服务满意度' })
-      .locator('[data-answered="true"]')
-      .waitFor();
+    // and the committee's results show one answer, without a breakdown that would tell whose
+    const results = async () => {
+      await committee.goto('/surveys');
+      await committee
+        .locator('.survey-item', { hasText: title })
+        .getByRole('link', { name: '查看结果' })
+        .click();
+      await committee.locator('[data-responses]').waitFor();
+    };
+    await results();
     await expect(
-      parent
-        .locator('.survey-item', { hasText: '十一月课后服务满意度' })
-        .getByRole('link', { name: '填写' })
-        .count(),
-    ).resolves.toBe(0);
+      committee.locator('[data-responses]').getAttribute('data-responses'),
+    ).resolves.toBe('1');
+    await expect(committee.locator('main').textContent()).resolves.toContain('答卷满 3 份后');
+    await expect(committee.locator('main').textContent()).resolves.not.toContain(
+      '希望增加阅读时间',
+    );
+    await w.shot(committee, 'daily-10-survey-results-withheld');
 
-    // and the committee sees one answer in the results
-    await committee.goto('/surveys');
-    await committee
-      .locator('.survey-item', { hasText: '十一月课后服务满意度' })
-      .getByRole('link', { name: '查看结果' })
-      .click();
-    const total = committee.locator('[data-responses]');
-    await total.waitFor();
-    await expect(total.getAttribute('data-responses')).resolves.toBe('1');
-    const choice = committee.locator('.survey-result').nth(0).locator('tr', { hasText: '满意' });
-    await expect(choice.first().locator('td.num').textContent()).resolves.toBe('1');
+    // when two more parents answer
+    await answer(parents[1]!, title, '满意', 4, '');
+    await answer(parents[2]!, title, '一般', 3, '');
+
+    // then the results show each question's aggregate
+    await results();
+    await expect(
+      committee.locator('[data-responses]').getAttribute('data-responses'),
+    ).resolves.toBe('3');
+    const single = committee.locator('.survey-result').nth(0);
+    await expect(
+      single.locator('tr', { hasText: /^满意/ }).locator('td.num').textContent(),
+    ).resolves.toBe('2');
+    await expect(
+      single.locator('tr', { hasText: /^一般/ }).locator('td.num').textContent(),
+    ).resolves.toBe('1');
     await expect(committee.locator('.survey-result').nth(1).textContent()).resolves.toContain(
-      '平均 5 分',
+      '平均 4 分',
     );
     await expect(committee.locator('.survey-result').nth(2).textContent()).resolves.toContain(
       '希望增加阅读时间',
     );
-    await w.shot(committee, 'daily-10-survey-results');
+    await w.shot(committee, 'daily-11-survey-results');
     await expectAccessible(committee);
-  }, 240_000);
+  }, 300_000);
 
   it('should let a school admin open a teacher account whose one-time password signs in', async () => {
     // given
@@ -216,7 +271,7 @@ describe('the school day in the browser', () => {
     await expect(admin.locator('.staff-table td.phone').first().textContent()).resolves.toMatch(
       /^1\d{2}\*{4}\d{4}$/,
     );
-    await w.shot(admin, 'daily-11-staff');
+    await w.shot(admin, 'daily-12-staff');
     await expectAccessible(admin);
 
     // when the admin opens an account for a new teacher
@@ -235,7 +290,7 @@ describe('the school day in the browser', () => {
     await expect(
       admin.locator('.staff-table tr', { hasText: '宋佳怡' }).textContent(),
     ).resolves.toContain('138****0099');
-    await w.shot(admin, 'daily-12-staff-created');
+    await w.shot(admin, 'daily-13-staff-created');
     await admin.reload();
     await admin.locator('.staff-table').waitFor();
     await expect(admin.locator('.one-time-password').count()).resolves.toBe(0);
@@ -290,7 +345,7 @@ describe('the school day in the browser', () => {
       wecom.locator('label', { hasText: '应用 Secret' }).textContent(),
     ).resolves.toContain('已设置');
     await expect(admin.content()).resolves.not.toContain('a-wecom-app-secret-0123456789');
-    await w.shot(admin, 'daily-13-settings');
+    await w.shot(admin, 'daily-14-settings');
     await expectAccessible(admin);
   }, 180_000);
 });

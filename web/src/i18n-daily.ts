@@ -100,6 +100,7 @@ export const zhDaily = {
   'surveys.rating_hint': '1 分很不满意，5 分很满意',
   'surveys.results_title': '{title} · 结果',
   'surveys.results_total': '共 {n} 份答卷',
+  'surveys.withheld': '为保护答卷家长的匿名，答卷满 {n} 份后才显示各题结果。',
   'surveys.answered_n': '{n} 人作答',
   'surveys.average': '平均 {avg} 分',
   'surveys.option': '选项',

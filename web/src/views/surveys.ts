@@ -25,6 +25,9 @@ interface Results {
   title: string;
   status: string;
   responses: number;
+  /** Fewer than `minimumResponses` answered: only the count, no breakdown (anonymity). */
+  withheld?: true;
+  minimumResponses?: number;
   questions: {
     id: string;
     kind: Kind;
@@ -405,34 +408,41 @@ export const surveyResultsView: View = async (main, ctx) => {
       { class: 'lead', 'data-responses': String(r.responses) },
       t('surveys.results_total', { n: r.responses }),
     ),
+    r.withheld ? notice(t('surveys.withheld', { n: r.minimumResponses ?? 3 })) : null,
     r.questions.map((q, i) =>
-      h(
-        'section',
-        { class: 'card survey-result', 'data-question': q.id },
-        h('h2', {}, `${i + 1}. ${q.text}`),
-        h('p', { class: 'meta' }, t('surveys.answered_n', { n: q.answered })),
-        q.kind === 'single' ? countTable(q.options ?? []) : null,
-        q.kind === 'rating'
-          ? [
-              h('p', {}, t('surveys.average', { avg: q.average ?? '—' })),
-              countTable(
-                (q.distribution ?? []).map((count, k) => ({
-                  label: t('surveys.rating_n', { n: k + 1 }),
-                  count,
-                })),
-              ),
-            ]
-          : null,
-        q.kind === 'text'
-          ? q.texts?.length
-            ? h(
-                'ul',
-                {},
-                q.texts.map((x) => h('li', {}, x)),
-              )
-            : h('p', { class: 'empty' }, t('surveys.no_texts'))
-          : null,
-      ),
+      r.withheld
+        ? h(
+            'section',
+            { class: 'card survey-result', 'data-question': q.id },
+            h('h2', {}, `${i + 1}. ${q.text}`),
+          )
+        : h(
+            'section',
+            { class: 'card survey-result', 'data-question': q.id },
+            h('h2', {}, `${i + 1}. ${q.text}`),
+            h('p', { class: 'meta' }, t('surveys.answered_n', { n: q.answered })),
+            q.kind === 'single' ? countTable(q.options ?? []) : null,
+            q.kind === 'rating'
+              ? [
+                  h('p', {}, t('surveys.average', { avg: q.average ?? '—' })),
+                  countTable(
+                    (q.distribution ?? []).map((count, k) => ({
+                      label: t('surveys.rating_n', { n: k + 1 }),
+                      count,
+                    })),
+                  ),
+                ]
+              : null,
+            q.kind === 'text'
+              ? q.texts?.length
+                ? h(
+                    'ul',
+                    {},
+                    q.texts.map((x) => h('li', {}, x)),
+                  )
+                : h('p', { class: 'empty' }, t('surveys.no_texts'))
+              : null,
+          ),
     ),
   );
 };
