@@ -11,8 +11,11 @@ export const RECORDER_ROLES = ['teacher', 'classTeacher', 'schoolAdmin'];
 export const REPORTER_ROLES = ['teacher', 'classTeacher', 'schoolAdmin', 'principal'];
 /** Roles that administer staff (GRANTS in server/modules/users/memberships.service.ts). */
 export const STAFF_ADMIN_ROLES = ['schoolAdmin', 'principal', 'countyBureau', 'cityBureau'];
-/** Roles that see the WeChat Pay and WeCom settings of their school or county. */
-export const SETTINGS_ROLES = ['schoolAdmin', 'principal', 'countyBureau', 'cityBureau'];
+/**
+ * Roles that see the WeChat Pay and WeCom settings of their own school or county (the city
+ * bureau, which has neither, reads them through the API).
+ */
+export const SETTINGS_ROLES = ['schoolAdmin', 'principal', 'countyBureau'];
 /** Roles that may change them (the rest only read). */
 export const SETTINGS_EDITORS = ['schoolAdmin', 'countyBureau'];
 
