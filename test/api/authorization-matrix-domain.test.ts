@@ -1451,13 +1451,34 @@ describe('authorization matrix: domain endpoints', () => {
 
     // dashboard //////////
 
-    it('should show the dashboard to those who read schools, applications and the ledger', async () => {
-      const res = await get('/api/dashboard');
-      const reads = (['School', 'Application', 'LedgerEntry'] as const).every((s) =>
-        AUTHORIZATION_TABLE.some((g) => g.role === role && g.subject === s && g.action === 'read'),
-      );
-      expect(res.status).toBe(reads ? 200 : 403);
-      expect(JSON.stringify(res.body)).not.toContain(b.school._id);
+    it('should show the dashboard and its registers to those who read what they count', async () => {
+      const reads = (subjects: SubjectName[]) =>
+        subjects.every((sub) =>
+          AUTHORIZATION_TABLE.some(
+            (g) => g.role === role && g.subject === sub && g.action === 'read',
+          ),
+        );
+      const board = reads(['School', 'Application', 'LedgerEntry']);
+      const registers = board && reads(['Staff']);
+      const [view, exported, annex1, annex2] = await Promise.all([
+        get('/api/dashboard'),
+        get('/api/dashboard/export/all'),
+        get('/api/dashboard/annex/1'),
+        get('/api/dashboard/annex/2'),
+      ]);
+      expect({
+        view: view.status,
+        exported: exported.status,
+        annex1: annex1.status,
+        annex2: annex2.status,
+      }).toEqual({
+        view: board ? 200 : 403,
+        exported: board ? 200 : 403,
+        annex1: registers ? 200 : 403,
+        annex2: registers ? 200 : 403,
+      });
+      expect(JSON.stringify(view.body)).not.toContain(b.school._id);
+      expect(JSON.stringify(view.body)).not.toContain(b.school.name);
     });
   });
 });
