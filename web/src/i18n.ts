@@ -214,6 +214,7 @@ const zh = {
   'modeler.diff_added': '新增',
   'modeler.diff_removed': '删除',
   'modeler.diff_changed': '修改',
+  'modeler.affected': '注意：以下下级版本不再符合本版本的政策检查，需由其管理员修改后重新部署：{places}',
   'modeler.view': '查看',
   'modeler.read_only': '您只能查看此范围的流程；请在本校（本区）的版本中修改后部署。',
   'modeler.diff_between': '比较：{a} → {b}',

@@ -37,6 +37,8 @@ interface DeployResponse {
   changed: boolean;
   version: VersionSummary;
   warnings: LintProblem[];
+  /** Variants below (a city or county deploy) that the policy lint now refuses. */
+  affectedVariants?: { place: Place; version: number; errors: LintProblem[] }[];
 }
 
 /** The diagram services the view uses (bpmn-js's injector hands them out untyped). */
@@ -384,7 +386,21 @@ export const modelerView: View = async (main, ctx) => {
       baseVersion = result.version.version;
       comment.value = '';
       showSource(place, baseVersion);
-      replace(deployStatus, notice(t('modeler.deployed', { v: result.version.version }), 'ok'));
+      const affected = result.affectedVariants ?? [];
+      replace(
+        deployStatus,
+        notice(t('modeler.deployed', { v: result.version.version }), 'ok'),
+        affected.length
+          ? notice(
+              t('modeler.affected', {
+                places: affected
+                  .map((a) => `${placeName(a.place)} ${t('modeler.version', { v: a.version })}`)
+                  .join('、'),
+              }),
+              'error',
+            )
+          : null,
+      );
       toast(t('modeler.deployed', { v: result.version.version }));
       await showVersions();
     } catch (err) {
