@@ -2,6 +2,7 @@ import { api, describeError } from '../api';
 import { h, notice, replace, toast } from '../dom';
 import { formatTime, t, tOr, yuan, type TextKey } from '../i18n';
 import { navigate, type View } from '../router';
+import { billsSection, incidentsSection } from './bills';
 
 /** An application as `GET /api/enrolment/applications[/:id]` shows it. */
 interface Application {
@@ -80,6 +81,7 @@ export const applicationsView: View = async (main, ctx) => {
           ),
         )
       : h('p', { class: 'empty' }, t('applications.empty')),
+    incidentsSection(ctx.signal),
   );
 };
 
@@ -207,14 +209,7 @@ export const applicationView: View = async (main, ctx) => {
         ),
       ),
     ),
-    ['placed', 'enrolled'].includes(a.status)
-      ? h(
-          'section',
-          { class: 'card' },
-          h('h2', {}, t('applications.bills')),
-          h('p', { class: 'empty' }, t('applications.bills_pending')),
-        )
-      : null,
+    ['placed', 'enrolled', 'withdrawn'].includes(a.status) ? billsSection(id, ctx.signal) : null,
     status,
     withdraw ? h('div', { class: 'actions' }, withdraw) : null,
   );
