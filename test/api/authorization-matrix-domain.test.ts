@@ -7,7 +7,9 @@ import { SecretBox } from '../../server/integrations/secret-box';
 import {
   AUTHORIZATION_TABLE,
   type Grant,
+  PLAN_PUBLIC_FIELDS,
   type SubjectName,
+  SURVEY_PUBLIC_FIELDS,
 } from '../../server/auth/authorization-table';
 import { type Membership, type Role, ROLES, scopeLevel } from '../../server/auth/roles';
 import { CSRF_HEADER } from '../../server/modules/auth';
@@ -748,6 +750,18 @@ describe('authorization matrix: domain endpoints', () => {
             staff: 'staff' in res.body,
             timeline: 'timeline' in res.body,
           }).toEqual({ id: plan._id, staff: fields === 'all', timeline: fields === 'all' });
+        if (fields === 'public') {
+          // only the fields parents are told: no staff list, checks, process data, session staff
+          const extra = Object.keys(res.body).filter(
+            (k) => !(PLAN_PUBLIC_FIELDS as readonly string[]).includes(k),
+          );
+          expect({ id: plan._id, extra }).toEqual({ id: plan._id, extra: [] });
+        }
+        if (fields)
+          expect({
+            id: plan._id,
+            sessionStaff: 'personInChargeId' in (res.body.sessions as object[])[0]!,
+          }).toEqual({ id: plan._id, sessionStaff: fields === 'all' });
       });
     });
 
@@ -761,7 +775,23 @@ describe('authorization matrix: domain endpoints', () => {
         .send({
           termStart: '2027-02-20',
           termEnd: '2027-07-05',
-          sessions: [],
+          sessions: [
+            {
+              id: 'S1',
+              name: '作业辅导',
+              weekdays: [1, 2, 3, 4, 5],
+              dismissal: '16:00',
+              start: '16:10',
+              end: '17:40',
+              venue: '教室',
+              personInChargeId: 'st1',
+              capacity: 40,
+              activities: [{ title: '作业辅导', category: 'homework' }],
+            },
+          ],
+          staff: [
+            { staffId: 'st1', name: '王老师', employment: 'in-service', recordCheck: 'clear' },
+          ],
           feeStandardFen: 5000 + n,
         });
       const after = await model.findById(draft._id).lean();
@@ -1315,6 +1345,12 @@ describe('authorization matrix: domain endpoints', () => {
             id: s._id,
             createdBy: fields === 'all',
           });
+        if (fields === 'public') {
+          const extra = Object.keys(res.body).filter(
+            (k) => !(SURVEY_PUBLIC_FIELDS as readonly string[]).includes(k),
+          );
+          expect({ id: s._id, extra }).toEqual({ id: s._id, extra: [] });
+        }
       });
     });
 
