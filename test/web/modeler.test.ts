@@ -338,4 +338,50 @@ describe('process modeler and form editor in the browser', () => {
     await w.shot(admin, 'form-editor');
     expect(describeViolations(await w.seriousViolations(admin))).toEqual([]);
   }, 180_000);
+
+  it("should tell the city bureau which schools' variants a new mandatory step puts out of policy", async () => {
+    // given the city bureau in the modeler on the city's template
+    const city = await w.newPage(DESKTOP);
+    await w.signIn(city, 'luohe.bureau');
+    await city.goto(`/modeler/${PROCESS}/city`);
+    await city.locator('.modeler-canvas [data-element-id="ArrangePlaces"]').waitFor();
+    await lintDone(city);
+
+    // when it adds a step before the arrangement …
+    const merge = await box(city, 'ArrangeMerge');
+    const arrange = await box(city, 'ArrangePlaces');
+    const y = arrange.y + arrange.height / 2 + 200;
+    const x = (merge.x + merge.width + arrange.x) / 2;
+    await city.locator('.djs-palette [data-action="space-tool"]').click();
+    await city.mouse.move(x, y);
+    await city.mouse.down();
+    await city.mouse.move(x + 40, y, { steps: 5 });
+    await city.mouse.move(x + 160, y, { steps: 10 });
+    await city.mouse.up();
+    const flow = await box(city, 'Flow_ToArrangePlaces');
+    await city.locator('.djs-palette [data-action="create.task"]').click();
+    await city.mouse.move(flow.x + flow.width / 2 - 30, flow.y + flow.height / 2, { steps: 5 });
+    await city.mouse.move(flow.x + flow.width / 2, flow.y + flow.height / 2, { steps: 5 });
+    await city.mouse.down();
+    await city.mouse.up();
+    await city.locator('.djs-direct-editing-parent').waitFor();
+    await city.keyboard.type('安全告知');
+    await city.keyboard.press('Enter');
+    // … marks it mandatory (FLOW-CHAIN) …
+    const properties = city.locator('[data-group-id="group-Zeebe__ExtensionProperties"]');
+    await properties.locator('.bio-properties-panel-add-entry').click();
+    await properties.locator('[id$="-extensionProperty-0-name"]').fill('kehou:mandatory');
+    await properties.locator('[id$="-extensionProperty-0-value"]').fill('FLOW-CHAIN');
+
+    // and deploys the template
+    await city.getByLabel('部署说明').fill('报名后增加安全告知');
+    await city.getByRole('button', { name: '部署', exact: true }).click();
+
+    // then the deploy goes through and names the school's variant that now lacks the step
+    await city.getByText('已部署为第 2 版').first().waitFor();
+    await city
+      .locator('.deploy-status [role="alert"]', { hasText: '源汇区演示第一小学' })
+      .waitFor();
+    await w.shot(city, 'modeler-city-affected-variants');
+  }, 180_000);
 });
