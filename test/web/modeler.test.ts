@@ -19,7 +19,8 @@ const DOCS_SHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
  * The process modeler and the form editor in the browser, against the real server, engine,
  * job workers and demo data: a school admin adds a committee review to the school's enrolment
  * variant and deploys it, and the next application goes through it; a lint problem blocks a
- * deploy; versions are compared and rolled back; the form editor saves a version.
+ * deploy; versions are compared and rolled back; the form editor saves a version; the city
+ * bureau is told which variants a new mandatory step of the template puts out of policy.
  */
 describe('process modeler and form editor in the browser', () => {
   let w: WebHarness;
