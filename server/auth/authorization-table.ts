@@ -3,19 +3,18 @@ import type { Role } from './roles';
 /**
  * Who may do what, as data (DESIGN.md decision 5). The ability factory
  * (server/auth/abilities.ts) turns these grants into CASL rules, docs/authorization.md renders
- * them, and test/api/authorization-matrix.test.ts checks every role × endpoint × tenant cell
- * against them. Change a grant here and all three follow.
+ * them, and test/api/authorization-matrix.test.ts (organisation, monitor, catalog, audit) and
+ * test/api/authorization-matrix-domain.test.ts (the domain modules) check every role × endpoint
+ * × tenant cell against them. Change a grant here and all three follow.
  */
 
 /** What can be done. `read` covers a list and a single document. */
 export type Action = 'read' | 'create' | 'update' | 'delete';
 
 /**
- * What it is done to. Task, Application, Plan and Bill are named now so their modules add
- * grants here (with the same conditions on cityId, countyId, schoolId, classId) when they
- * arrive; no grant mentions them yet, so nobody may do anything to them. `Instance` is a
- * process instance as the monitor shows it (its scope ids are the engine's scope variables);
- * `update` on it is retrying its incidents.
+ * What it is done to. `Task` has no grant (the inbox decides by candidate groups), so nobody
+ * may do anything to it through CASL. `Instance` is a process instance as the monitor shows it
+ * (its scope ids are the engine's scope variables); `update` on it is retrying its incidents.
  */
 export type SubjectName =
   | 'School'
