@@ -65,10 +65,12 @@ import {
 /**
  * The authorization matrix of the domain modules (enrolment, plans, county parameters,
  * billing and the ledger, payments, attendance, incidents, claims, staff, surveys, WeCom, the
- * dashboard): every role × every list or read endpoint × own tenant / other tenant, and one
- * write per subject, with the expected answer computed from server/auth/authorization-table.ts
- * by this file's own reading of the grants (not by CASL). Documents are stored as the modules
- * store them; no process runs.
+ * dashboard, staff administration): every role × every list or read endpoint × own tenant /
+ * other tenant, and at least one write per subject, with the expected answer computed from
+ * server/auth/authorization-table.ts by this file's own reading of the grants (not by CASL).
+ * Where a module narrows a grant (a route for job workers only, a step's role), the cell says
+ * so. Documents are stored as the modules store them; the engine only runs the processes a
+ * granted report, claim or staff registration starts (no job worker runs).
  *
  * The own tenant is city A: county 1 with a school of two classes (class 1 holds the parent's
  * child) and county 2 with a second school; the other tenant is city B.
