@@ -11,7 +11,7 @@ import { describeViolations, DESKTOP, startWebHarness, type WebHarness } from '.
  * workers and demo data: a school admin sees instance and incident counts on the enrolment
  * diagram, follows an instance's path and retries its incident; the city bureau sees the
  * dashboard's charts and tables and exports a table and an annex register as workbooks that
- * open with the rows shown.
+ * open with the rows shown; a parent sees their child's bill on a phone and the payment step.
  */
 describe('monitor and dashboard in the browser', () => {
   let w: WebHarness;
@@ -213,6 +213,67 @@ describe('monitor and dashboard in the browser', () => {
     expect(units).toEqual(
       expect.arrayContaining(['源汇区演示第一小学', '源汇区演示实验学校', '郾城区演示第二小学']),
     );
+  });
+
+  it("should show a parent their child's bill on a phone, and the payment step's answer", async () => {
+    // given an open bill of the child of the parent of two (13900000008)
+    const db = w.server.db.connection;
+    const user = await db.collection<{ _id: string }>('users').findOne({ phone: '13900000008' });
+    const child = await db
+      .collection<{
+        _id: string;
+        name: string;
+        cityId: string;
+        countyId: string;
+        schoolId: string;
+        gradeId: string;
+        classId: string;
+      }>('students')
+      .findOne({ 'guardians.userId': user!._id });
+    const billId = `bill:app-web-${child!._id}:2026-09`;
+    await db.collection('billing_bills').insertOne({
+      _id: billId as never,
+      cityId: child!.cityId,
+      countyId: child!.countyId,
+      schoolId: child!.schoolId,
+      gradeId: child!.gradeId,
+      classId: child!.classId,
+      studentId: child!._id,
+      studentName: child!.name,
+      applicationId: `app-web-${child!._id}`,
+      planId: 'plan-web',
+      guardians: [{ userId: user!._id }],
+      month: '2026-09',
+      billingRunKey: `${child!.schoolId}:2026-09`,
+      lines: [{ item: 'after-school', name: '课后服务', fen: 8000, days: 20 }],
+      amountFen: 8000,
+      serviceDays: [],
+      schoolDaysInMonth: 20,
+      applied: [],
+      notCharged: [],
+      status: 'open',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    const parent = await w.newPage();
+    await w.signIn(parent, '13900000008');
+
+    // when
+    await parent.goto('/applications');
+    const bill = parent.locator(`li[data-bill="${billId}"]`);
+    await bill.waitFor();
+    await bill.getByRole('button', { name: '去缴费' }).click();
+
+    // then the bill shows its amount and status, and paying gives an order or says why not
+    await expect(bill.textContent()).resolves.toContain(`${child!.name} · 2026-09 月账单`);
+    await expect(bill.textContent()).resolves.toContain('金额 80.00 元');
+    await expect(bill.locator('.status').textContent()).resolves.toBe('待缴费');
+    await bill.locator('.pay-order, .notice:not(:has-text("正在生成"))').first().waitFor();
+    const answer = (await bill.locator('.form-status').textContent()) ?? '';
+    expect(answer).toMatch(/支付订单 \S+：80\.00 元|在线缴费暂未开通/);
+    await parent.locator('#incidents').waitFor();
+    await w.shot(parent, '23-parent-bills');
+    expect(describeViolations(await w.seriousViolations(parent))).toEqual([]);
   });
 });
 

@@ -19,7 +19,11 @@ export interface Diagram {
 }
 
 interface Overlays {
-  add(elementId: string, type: string, overlay: { position: object; html: HTMLElement }): string;
+  add(
+    elementId: string,
+    type: string,
+    overlay: { position: object; html: HTMLElement; scale?: { min?: number; max?: number } },
+  ): string;
   remove(filter: { type: string }): void;
 }
 
@@ -64,7 +68,12 @@ export async function showDiagram(container: HTMLElement, xml: string): Promise<
           el.dataset.kind = b.kind;
           html.appendChild(el);
         }
-        overlays.add(elementId, 'kehou-count', { position: { bottom: 8, left: -8 }, html });
+        // readable however far the diagram is zoomed out
+        overlays.add(elementId, 'kehou-count', {
+          position: { bottom: 8, left: -8 },
+          html,
+          scale: { min: 1 },
+        });
       }
     },
     mark(elementIds, marker) {

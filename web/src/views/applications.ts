@@ -81,6 +81,7 @@ export const applicationsView: View = async (main, ctx) => {
           ),
         )
       : h('p', { class: 'empty' }, t('applications.empty')),
+    billsSection(undefined, ctx.signal),
     incidentsSection(ctx.signal),
   );
 };

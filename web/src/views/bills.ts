@@ -29,17 +29,19 @@ function isUnavailable(err: unknown): boolean {
   return (
     err instanceof ApiError &&
     ((err.status === 404 && err.code === 'ROUTE_NOT_FOUND') ||
+      err.code === 'WECHATPAY_OFF' ||
       err.status === 501 ||
       err.status === 503)
   );
 }
 
 /**
- * The bills of one application, each with its lines and status; an open or overdue bill can be
+ * The bills of one application (without one: of all the parent's children), each with its
+ * lines and status; an open or overdue bill can be
  * ordered through WeChat Pay (the order's number and pay link), and where online payment is not
  * available the parent is told to pay as the school says.
  */
-export function billsSection(applicationId: string, signal: AbortSignal): HTMLElement {
+export function billsSection(applicationId: string | undefined, signal: AbortSignal): HTMLElement {
   const section = h(
     'section',
     { class: 'card', 'aria-labelledby': 'bills-h', id: 'bills' },
@@ -52,7 +54,7 @@ export function billsSection(applicationId: string, signal: AbortSignal): HTMLEl
 
 async function loadBills(
   section: HTMLElement,
-  applicationId: string,
+  applicationId: string | undefined,
   signal: AbortSignal,
 ): Promise<void> {
   let bills: Bill[];
@@ -143,7 +145,7 @@ function billItem(b: Bill): HTMLElement {
     h(
       'p',
       {},
-      h('strong', {}, t('bills.month', { month: b.month })),
+      h('strong', {}, `${b.studentName} · ${t('bills.month', { month: b.month })}`),
       ' ',
       h('span', { class: `status status-${b.status}` }, tOr(`bills.status.${b.status}`, b.status)),
     ),

@@ -80,6 +80,12 @@ function stateBadge(state: string): HTMLElement {
  * there and how many of those have an incident; below it, the instances themselves.
  */
 export const monitorListView: View = async (main, ctx) => {
+  let diagram: Diagram | undefined;
+  const done = () => {
+    diagram?.destroy();
+    main.classList.remove('wide');
+  };
+  main.classList.add('wide');
   const process = ctx.query.get('process') ?? Object.keys(PROCESS_NAMES)[0]!;
   const state = ctx.query.get('state') ?? '';
   const page = Math.max(1, Number(ctx.query.get('page') ?? '1') || 1);
@@ -142,9 +148,9 @@ export const monitorListView: View = async (main, ctx) => {
     ]);
   } catch (err) {
     replace(main, heading, filters, notice(describeError(err), 'error'));
-    return;
+    return done;
   }
-  if (ctx.signal.aborted) return;
+  if (ctx.signal.aborted) return done;
 
   // the asked-for version, else the one most instances run on (a school's own variant, say)
   const busiest = [...stats].sort((a, b) => b.instances.active - a.instances.active)[0];
@@ -298,14 +304,13 @@ export const monitorListView: View = async (main, ctx) => {
     ),
   );
 
-  if (!current) return;
-  let diagram: Diagram | undefined;
+  if (!current) return done;
   try {
     const [{ showDiagram }, def] = await Promise.all([
       loadDiagram(),
       api<{ xml: string }>('GET', `/api/monitor/definitions/${current.processDefinitionKey}`),
     ]);
-    if (ctx.signal.aborted) return;
+    if (ctx.signal.aborted) return done;
     diagram = await showDiagram(diagramHost, def.xml);
     diagram.badges(
       current.elements.flatMap((e) => [
@@ -336,11 +341,17 @@ export const monitorListView: View = async (main, ctx) => {
       notice(t('monitor.diagram_failed', { error: describeError(err) }), 'error'),
     );
   }
-  return () => diagram?.destroy();
+  return done;
 };
 
 /** One instance: its path on the diagram, its history, its incidents and retrying them. */
 export const monitorInstanceView: View = async (main, ctx) => {
+  let diagram: Diagram | undefined;
+  const done = () => {
+    diagram?.destroy();
+    main.classList.remove('wide');
+  };
+  main.classList.add('wide');
   const key = ctx.params.key!;
   const back = h('p', { class: 'back' }, h('a', { href: '/monitor' }, `‹ ${t('monitor.back')}`));
   replace(main, back, h('p', {}, t('app.loading')));
@@ -361,9 +372,9 @@ export const monitorInstanceView: View = async (main, ctx) => {
     ]);
   } catch (err) {
     replace(main, back, h('h1', {}, t('app.error')), notice(describeError(err), 'error'));
-    return;
+    return done;
   }
-  if (ctx.signal.aborted) return;
+  if (ctx.signal.aborted) return done;
 
   const diagramHost = h('div', {
     class: 'diagram',
@@ -496,17 +507,16 @@ export const monitorInstanceView: View = async (main, ctx) => {
     ),
   );
 
-  let diagram: Diagram | undefined;
   try {
     const [{ showDiagram }, def] = await Promise.all([
       loadDiagram(),
       api<{ xml: string }>('GET', `/api/monitor/definitions/${detail.processDefinitionKey}`),
     ]);
-    if (ctx.signal.aborted) return;
+    if (ctx.signal.aborted) return done;
     diagram = await showDiagram(diagramHost, def.xml);
-    const done = new Set<string>();
+    const completed = new Set<string>();
     for (const entry of timeline)
-      for (const ev of entry.events) if (ev.transition === 'COMPLETED') done.add(ev.elementId);
+      for (const ev of entry.events) if (ev.transition === 'COMPLETED') completed.add(ev.elementId);
     const active = detail.currentSteps.filter((s) => !s.hasIncident).map((s) => s.elementId);
     const failed = [
       ...new Set([
@@ -514,7 +524,7 @@ export const monitorInstanceView: View = async (main, ctx) => {
         ...incidents.filter((i) => i.state === 'ACTIVE').map((i) => i.elementId),
       ]),
     ];
-    diagram.mark([...done], 'path-done');
+    diagram.mark([...completed], 'path-done');
     diagram.mark(active, 'path-active');
     diagram.mark(failed, 'path-incident');
   } catch (err) {
@@ -522,5 +532,5 @@ export const monitorInstanceView: View = async (main, ctx) => {
       notice(t('monitor.diagram_failed', { error: describeError(err) }), 'error'),
     );
   }
-  return () => diagram?.destroy();
+  return done;
 };
