@@ -302,6 +302,31 @@ describe('the school day in the browser', () => {
     await expect(teacher.getByRole('link', { name: '考勤交接' }).first().isVisible()).resolves.toBe(
       true,
     );
+
+    // when the admin makes them the class teacher of 一年级（2）班
+    const row = admin.locator('.staff-table tr', { hasText: '宋佳怡' });
+    await row.locator('summary', { hasText: '角色' }).click();
+    await row.getByLabel('角色').selectOption('classTeacher');
+    await row.getByLabel('班级').selectOption({ label: '一年级（2）班' });
+    await row.getByRole('button', { name: '授予' }).click();
+
+    // then the list shows it, and the teacher's next request has it
+    await row.locator('li[data-role="classTeacher"]').waitFor();
+    await expect(row.locator('li[data-role="classTeacher"]').textContent()).resolves.toContain(
+      '一年级（2）班',
+    );
+    await w.shot(admin, 'daily-14-staff-granted');
+    await teacher.goto('/');
+    await expect(teacher.locator('.lead').textContent()).resolves.toContain('班主任');
+
+    // when the admin takes the role away again
+    admin.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: '取消「班主任」' }).click();
+
+    // then it is gone
+    await row.locator('li[data-role="classTeacher"]').waitFor({ state: 'detached' });
+    await row.locator('li[data-role="teacher"]').waitFor();
+    await expect(row.locator('li[data-role="classTeacher"]').count()).resolves.toBe(0);
   }, 180_000);
 
   it('should keep the WeChat Pay and WeCom secrets write-only, showing 已设置 when set', async () => {
@@ -345,7 +370,7 @@ describe('the school day in the browser', () => {
       wecom.locator('label', { hasText: '应用 Secret' }).textContent(),
     ).resolves.toContain('已设置');
     await expect(admin.content()).resolves.not.toContain('a-wecom-app-secret-0123456789');
-    await w.shot(admin, 'daily-14-settings');
+    await w.shot(admin, 'daily-15-settings');
     await expectAccessible(admin);
   }, 180_000);
 });
