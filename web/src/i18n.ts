@@ -1,3 +1,4 @@
+import { zhOversight } from './i18n-oversight';
 import { zhDaily } from './i18n-daily';
 
 /**
@@ -296,6 +297,7 @@ const zh = {
 
   'error.field_required': '此项为必填',
   ...zhDaily,
+  ...zhOversight,
 } as const;
 
 /** A key of the text table. */
