@@ -10,7 +10,7 @@ export const zhDaily = {
   'nav.settings': '对接设置',
 
   'home.daily': '日常工作',
-  'home.daily_text': '课后服务的签到、交接、安全事件、问卷和教职工管理。',
+  'home.daily_text': '课后服务的考勤接送、问卷等日常事务。',
 
   'roster.title': '考勤与交接',
   'roster.date': '日期',
