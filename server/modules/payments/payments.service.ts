@@ -290,14 +290,19 @@ export class PaymentsService {
       transactionId: recorded.transactionId,
       paidAt: recorded.successTime,
     });
-    // The insert's winner records the outcome; a latecomer only when it finished the report.
-    if (won || outcome !== 'already-settled')
-      await this.m.payments.updateOne(
-        { _id: payment._id },
-        { $set: { outcome, reportedAt: this.now() } },
-      );
-    else
-      await this.m.payments.updateOne({ _id: payment._id }, { $set: { reportedAt: this.now() } });
+    // Whoever reported it writes the same outcome: billing settling this transaction before
+    // (`already-settled`, e.g. a concurrent delivery got there first) is this payment settled.
+    // Writing the same fields matters on FerretDB 1.24, whose update rewrites the whole
+    // document: of two concurrent updates with different fields, one would be lost.
+    await this.m.payments.updateOne(
+      { _id: payment._id },
+      {
+        $set: {
+          outcome: outcome === 'already-settled' ? 'settled' : outcome,
+          reportedAt: this.now(),
+        },
+      },
+    );
     if (outcome === 'duplicate-payment' || outcome === 'not-payable')
       await this.refundWhole(order, recorded, date);
     return won ? 'recorded' : 'repeat';
