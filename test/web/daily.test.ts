@@ -130,6 +130,28 @@ describe('the school day in the browser', () => {
     await w.shot(parent, 'daily-06-parent-incident');
   }, 240_000);
 
+  it("should let a school's teacher who cannot read the enrolments add a child to the roster", async () => {
+    // given a teacher of the school's programme on the reading session, with nobody checked in
+    const teacher = await w.newPage();
+    await w.signIn(teacher, 'yh2.teacher1');
+    await teacher.goto(`/attendance?date=${DAY}&session=S2`);
+    await teacher.locator('.roster .empty').waitFor();
+
+    // when they add a child from the school's students and check them in
+    await teacher.locator('summary', { hasText: '名单外的孩子' }).click();
+    const select = teacher.getByLabel('孩子', { exact: true });
+    await select.locator('option').first().waitFor({ state: 'attached' });
+    const name = (await select.locator('option').first().textContent())!;
+    await select.selectOption({ index: 0 });
+    await teacher.locator('.add-child').getByRole('button', { name: '签到' }).click();
+
+    // then the child is on the roster, present and waiting to be handed over
+    const row = teacher.locator('.roster-item', { hasText: name });
+    await row.locator('.status[data-state="missing"]').waitFor();
+    await w.shot(teacher, 'daily-05b-roster-teacher');
+    await expectAccessible(teacher);
+  }, 120_000);
+
   /** The parents of yh2's enrolled children, whom the school's surveys are for. */
   async function servedParents(): Promise<string[]> {
     const admin = await w.newPage();
