@@ -386,8 +386,21 @@ describe('insurance claim end to end (engine, workers, inbox, real database)', (
     const id = requested.body.id as string;
 
     // when / then
-    for (const reader of [w.parent, w.admin, w.principal, w.county])
-      expect((await reader.client.agent.get(`/api/claims/${id}`)).status).toBe(200);
+    const read: Record<string, { status: number; body: { claimantPhone?: string } }> = {};
+    for (const [who, reader] of Object.entries({
+      admin: w.admin,
+      principal: w.principal,
+      county: w.county,
+    }))
+      read[who] = await reader.client.agent.get(`/api/claims/${id}`);
+    for (const r of Object.values(read)) expect(r.status).toBe(200);
+    // the school handling the claim calls the claimant; the county sees the phone masked
+    expect(read.admin!.body.claimantPhone).toBe(GUARDIAN_PHONE);
+    expect(read.principal!.body.claimantPhone).toBe(GUARDIAN_PHONE);
+    expect(read.county!.body.claimantPhone).toBe(
+      `${GUARDIAN_PHONE.slice(0, 3)}****${GUARDIAN_PHONE.slice(7)}`,
+    );
+    expect((await w.parent.client.agent.get(`/api/claims/${id}`)).status).toBe(200);
     for (const stranger of [w.otherParent, w.strangerAdmin, w.teacher]) {
       expect((await stranger.client.agent.get(`/api/claims/${id}`)).status).toBe(404);
       const list = await stranger.client.agent.get('/api/claims');

@@ -3,6 +3,7 @@ import { abilityFor, accessibleQuery, subject } from '../../auth/abilities';
 import type { Principal } from '../../auth/principal';
 import { isDuplicateKey } from '../../db/models';
 import { NotFoundError, RuleViolationError, UserError, type RuleCitation } from '../../lib/errors';
+import { maskValue } from '../../lib/logger';
 import type { OrgModels, StudentDoc } from '../org/org.model';
 import { guardianIds } from '../safety/attendance.service';
 import type { ProcessPort } from '../safety/engine-port';
@@ -300,7 +301,9 @@ export class ClaimService {
       studentName: c.studentName,
       origin: c.origin,
       ...(c.claimantName ? { claimantName: c.claimantName } : {}),
-      ...(c.claimantPhone ? { claimantPhone: c.claimantPhone } : {}),
+      ...(c.claimantPhone
+        ? { claimantPhone: handlesClaim(p, c) ? c.claimantPhone : maskValue(c.claimantPhone) }
+        : {}),
       ...(c.injuryDescription ? { injuryDescription: c.injuryDescription } : {}),
       ...(c.medicalCostFen !== undefined ? { medicalCostFen: c.medicalCostFen } : {}),
       ...(c.insurer ? { insurer: c.insurer } : {}),
@@ -331,4 +334,15 @@ export class ClaimService {
         : {}),
     };
   }
+}
+
+/**
+ * Who sees the claimant's phone in full: the claimant and the school handling the claim (its
+ * admin and principal), who call them. The bureaus reviewing an appeal see it masked.
+ */
+function handlesClaim(p: Principal, c: Pick<ClaimDoc, 'schoolId' | 'claimantUserId'>): boolean {
+  if (c.claimantUserId && c.claimantUserId === p.userId) return true;
+  return p.memberships.some(
+    (m) => (m.role === 'schoolAdmin' || m.role === 'principal') && m.scope.schoolId === c.schoolId,
+  );
 }
