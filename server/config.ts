@@ -61,6 +61,8 @@ const baseSchema = z.object({
   WECHATPAY_API_V3_KEY: z.string().length(32, 'must be the 32-character APIv3 key').optional(),
   WECHATPAY_PUBLIC_KEY_ID: z.string().min(1).optional(),
   WECHATPAY_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  /** WeCom's API base URL (default https://qyapi.weixin.qq.com; a proxy or contract server). */
+  WECOM_BASE_URL: z.string().url().optional(),
   /** WeChat Pay's API base URL (default the production API; a contract server in tests). */
   WECHATPAY_BASE_URL: z.string().url().optional(),
   /** Milliseconds allowed for in-flight requests to finish on shutdown. */

@@ -171,6 +171,7 @@ export async function startServer(
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     stateSecret: sessionSecret(config),
     secureCookies: config.NODE_ENV === 'production',
+    ...(config.WECOM_BASE_URL ? { client: { baseUrl: config.WECOM_BASE_URL } } : {}),
     drainEveryMs: 5_000,
   });
   // incidents, claims and staff registrations start on the school's resolved process

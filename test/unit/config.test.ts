@@ -36,6 +36,9 @@ describe('configuration', () => {
     ['SESSION_SECRET', 'short', /^SESSION_SECRET: must be at least 32 characters/],
     ['DATA_ENCRYPTION_KEY', 'not-base64-32', /^DATA_ENCRYPTION_KEY: must be 32 bytes/],
     ['BODY_LIMIT', 'huge', /^BODY_LIMIT: /],
+    ['PUBLIC_URL', 'kehou.example', /^PUBLIC_URL: must be an http\(s\) URL/],
+    ['WECOM_BASE_URL', 'not a url', /^WECOM_BASE_URL: /],
+    ['WECHATPAY_BASE_URL', 'nope', /^WECHATPAY_BASE_URL: /],
   ])('should refuse %s=%s with a message naming the key', (key, value, message) => {
     // when
     const lines = errorsOf({ [key]: value });
@@ -79,5 +82,34 @@ describe('configuration', () => {
     // then
     expect(config.NODE_ENV).toBe('production');
     expect(config.MONGODB_URI).toBe('mongodb://db.example:27017/kehou');
+  });
+
+  it('should take a WeChat Pay merchant whole or not at all, naming what is missing', () => {
+    // given
+    const whole = {
+      WECHATPAY_MCH_ID: '1900000109',
+      WECHATPAY_APP_ID: 'wxd678efh567hg6787',
+      WECHATPAY_SERIAL_NO: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1',
+      WECHATPAY_PRIVATE_KEY_FILE: '/etc/kehou/apiclient_key.pem',
+      WECHATPAY_API_V3_KEY: 'a'.repeat(32),
+    };
+
+    // when
+    const config = loadConfig(whole);
+    const partial = errorsOf({ WECHATPAY_MCH_ID: '1900000109', WECHATPAY_APP_ID: 'wx1' });
+    const halfKey = errorsOf({ ...whole, WECHATPAY_PUBLIC_KEY_ID: 'PUB_KEY_ID_0114' });
+    const shortKey = errorsOf({ ...whole, WECHATPAY_API_V3_KEY: 'short' });
+
+    // then
+    expect(config.WECHATPAY_MCH_ID).toBe('1900000109');
+    expect(partial.map((l) => l.split(':')[0]).sort()).toEqual([
+      'WECHATPAY_API_V3_KEY',
+      'WECHATPAY_PRIVATE_KEY_FILE',
+      'WECHATPAY_SERIAL_NO',
+    ]);
+    expect(halfKey).toEqual([
+      'WECHATPAY_PUBLIC_KEY_FILE: WECHATPAY_PUBLIC_KEY_ID and WECHATPAY_PUBLIC_KEY_FILE go together',
+    ]);
+    expect(shortKey).toEqual(['WECHATPAY_API_V3_KEY: must be the 32-character APIv3 key']);
   });
 });
