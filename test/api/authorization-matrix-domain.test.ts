@@ -1069,7 +1069,8 @@ describe('authorization matrix: domain endpoints', () => {
         date,
         students: [{ studentId: otherChild._id, present: true }],
       });
-      expect(foreign.status).toBe(403);
+      // another tenant's school is not confirmed (404, like a plan's)
+      expect(foreign.status).toBe(404);
       expect(
         await model.findById(`${b.school._id}:S1:${date}:${otherChild._id}`).lean(),
       ).toBeNull();
@@ -1166,8 +1167,8 @@ describe('authorization matrix: domain endpoints', () => {
         severity: 'minor',
         reporterPhone: '13900001111',
       });
-      // refused (403, naming no incident of theirs) and nothing stored
-      expect(foreign.status).toBe(403);
+      // refused without confirming the school (404) and nothing stored
+      expect(foreign.status).toBe(404);
       expect((await model.countDocuments({})) - before).toBe(granted ? 1 : 0);
     });
 
@@ -1284,7 +1285,8 @@ describe('authorization matrix: domain endpoints', () => {
         idNumber: '411102199001011234',
         isExternal: false,
       });
-      expect(foreign.status).toBe(403);
+      // another tenant's school is not confirmed (404, like a plan's)
+      expect(foreign.status).toBe(404);
       expect((await model.countDocuments({})) - before).toBe(granted ? 1 : 0);
     });
 

@@ -356,13 +356,15 @@ describe('staff registration end to end (engine, workers, inbox, real database)'
       const list = await stranger.agent.get('/api/staff/registrations');
       expect((list.body.items as { id: string }[]).map((r) => r.id)).not.toContain(id);
     }
-    // and neither a teacher nor another school's admin registers at this school
+    // and neither a teacher nor another school's admin registers at this school: the teacher,
+    // who reads the school, is refused (403); the other school's admin is not even told the
+    // school exists (404)
     expect((await teacher.post('/api/staff/registrations', registration())).status).toBe(403);
     const foreign = await strangerAdmin.post(
       '/api/staff/registrations',
       registration({ schoolId: tree.school._id }),
     );
-    expect(foreign.status).toBe(403);
+    expect(foreign.status).toBe(404);
     // and only bureaus keep the bad-record list
     const byAdmin = await admin.post('/api/staff/bad-records', {
       idNumber: idNumber(),

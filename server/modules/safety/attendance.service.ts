@@ -247,13 +247,13 @@ export class AttendanceService {
   }
 
   /**
-   * The school a request is about: the one named (which must exist), else the caller's only
-   * school.
+   * The school a request is about: the one named, else the caller's only school. 404 when it
+   * does not exist or the caller may not read it (a school out of reach is not confirmed).
    */
   async schoolOf(p: Principal, schoolId?: string): Promise<SchoolDoc> {
     const id = schoolId ?? onlySchoolOf(p);
     const school = await this.org.schools.findById(id).lean<SchoolDoc>();
-    if (!school) throw new NotFoundError();
+    if (!school || !abilityFor(p).can('read', subject('School', school))) throw new NotFoundError();
     return school;
   }
 

@@ -374,9 +374,10 @@ export class StaffService {
 
   // helpers //////////
 
+  /** The school named (else the caller's only one); 404 unless the caller may read it. */
   private async schoolOf(p: Principal, schoolId?: string): Promise<SchoolDoc> {
     const school = await this.org.schools.findById(schoolId ?? onlySchoolOf(p)).lean<SchoolDoc>();
-    if (!school) throw new NotFoundError();
+    if (!school || !abilityFor(p).can('read', subject('School', school))) throw new NotFoundError();
     return school;
   }
 
