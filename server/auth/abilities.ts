@@ -113,7 +113,18 @@ function reachOf(grant: Grant, p: Pick<Principal, 'userId' | 'memberships'>): Mo
   if (grant.reach === 'lineage') return dedupe(held.flatMap((m) => lineageConditions(m.scope)));
   if (grant.reach === 'school')
     return dedupe(held.flatMap((m) => (m.scope.schoolId ? [{ schoolId: m.scope.schoolId }] : [])));
-  return dedupe(held.map((m) => scopeCondition(grant.subject, m.scope)));
+  return dedupe(held.flatMap((m) => scopeConditions(grant.subject, m.scope)));
+}
+
+/**
+ * The conditions matching the documents of one place, for one subject: an Incident reaches a
+ * class through the classes of its children (`classIds`, an array of strings, which FerretDB
+ * matches element-wise), or through `classId` for incidents reported before `classIds`.
+ */
+function scopeConditions(subjectName: SubjectName, scope: MembershipScope): MongoQuery[] {
+  if (subjectName === 'Incident' && scopeLevel(scope) === 'class')
+    return [{ classIds: scope.classId! }, { classId: scope.classId! }];
+  return [scopeCondition(subjectName, scope)];
 }
 
 /** The condition matching the documents of one place, for one subject. */

@@ -42,6 +42,8 @@ const REACH_TEXT: Record<Grant['reach'], Record<string, string>> = {
     Plan: SCOPE_TEXT,
     Survey: SCOPE_TEXT,
     CountyParameters: 'the membership’s place: `cityId` / `countyId` by level',
+    Incident:
+      'the membership’s place: `cityId` / `countyId` / `schoolId` by level; class → `classIds` (the classes of the children involved) holds it, or `classId` is it',
   },
   guardian: { Student: '`guardians.userId` = the user (their own children)' },
   self: { User: '`_id` = the user' },

@@ -64,7 +64,8 @@ export type CatalogSubjectName = 'Process' | 'Form' | 'AuditEntry';
  * Which documents a grant reaches:
  * - `scope`: those of the place the membership is in. A city or county membership matches
  *   `cityId` / `countyId`; a school membership `schoolId` (a School by its `_id`); a class
- *   membership `classId` (a Class by its `_id`, a School by the class's school).
+ *   membership `classId` (a Class by its `_id`, a School by the class's school, an Incident
+ *   whose `classIds`, the classes of the children involved, hold the class).
  * - `guardian`: students whose guardians include the user (`guardians.userId`).
  * - `self`: the user's own user document.
  * - `place` (catalog subjects): the documents of exactly the membership's place: a school
@@ -366,8 +367,9 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   update('schoolAdmin', 'Attendance'),
 
   // Incidents (/api/safety/incidents): the school's staff report and read them (a class teacher
-  // those of their class's children), the bureaus read their place's, a guardian those their
-  // child was involved in (their child's part only); the job workers attach the attendance.
+  // those involving a child of their class, by `classIds`, their class's children's part only),
+  // the bureaus read their place's, a guardian those their child was involved in (their child's
+  // part only); the job workers attach the attendance.
   read('parent', 'Incident', 'guardian'),
   read('classTeacher', 'Incident'),
   read('teacher', 'Incident'),

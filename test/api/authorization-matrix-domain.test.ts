@@ -430,6 +430,7 @@ describe('authorization matrix: domain endpoints', () => {
         _id: id,
         ...s,
         ...(classes.length === 1 ? { classId: classes[0] } : {}),
+        classIds: [...classes].sort(),
         guardians,
         involvedStudents: involved.map((c) => ({
           studentId: c._id,
@@ -450,7 +451,7 @@ describe('authorization matrix: domain endpoints', () => {
     };
     incidents = [
       incident('inc-m0', schools[0]!, [ownChild], [{ userId: parentId }]),
-      // two classes: no classId, so no class teacher reads it; the parent reads their child's part
+      // two classes: each class's staff and the parent read their own children's part
       incident('inc-m1', schools[0]!, [ownChild, secondClass], [{ userId: parentId }]),
       incident('inc-m2', schools[1]!, [county2], []),
       incident('inc-m3', schools[2]!, [otherChild], []),
@@ -1123,11 +1124,15 @@ describe('authorization matrix: domain endpoints', () => {
           status: sees ? 200 : 404,
         });
         if (!sees) return;
-        // staff see the whole incident; a guardian their own child's part, and the injuries
-        // only when every child involved is theirs
+        // staff of the school or above see the whole incident; a class's staff their class's
+        // children's part and a guardian their own child's, the injuries only when every child
+        // involved is theirs
         const staff = role !== 'parent';
-        const own = inc.involvedStudents.filter((s) => s.studentId === ownChild._id);
-        const whole = staff || own.length === inc.involvedStudents.length;
+        const classStaff = staff && me().m.scope.classId !== undefined;
+        const own = inc.involvedStudents.filter((s) =>
+          classStaff ? s.classId === me().m.scope.classId : s.studentId === ownChild._id,
+        );
+        const whole = (staff && !classStaff) || own.length === inc.involvedStudents.length;
         expect({
           id: inc._id,
           involved: (res.body.involvedStudents as { studentId: string }[]).map((s) => s.studentId),
@@ -1135,7 +1140,7 @@ describe('authorization matrix: domain endpoints', () => {
           reporterPhone: 'reporterPhone' in res.body,
         }).toEqual({
           id: inc._id,
-          involved: (staff ? inc.involvedStudents : own).map((s) => s.studentId),
+          involved: (staff && !classStaff ? inc.involvedStudents : own).map((s) => s.studentId),
           injuries: whole,
           reporterPhone: staff,
         });
@@ -1582,7 +1587,11 @@ function reaches(g: Grant, who: Pick<Who, 'userId' | 'm'>, row: Row): boolean {
         case 'school':
           return row.schoolId === s.schoolId;
         case 'class':
-          return row.classId === s.classId;
+          // an Incident reaches the classes of all the children involved (`classIds`)
+          return (
+            row.classId === s.classId ||
+            (Array.isArray(row.classIds) && row.classIds.includes(s.classId))
+          );
       }
       return false;
     default:

@@ -294,6 +294,63 @@ describe('safety incident end to end (engine, workers, inbox, real database)', (
       expect(item.involvedStudents.map((s) => s.studentId)).toEqual([w.kidA._id]);
   }, 60_000);
 
+  it("should show each class teacher an incident of children of two classes, their own class's children only", async () => {
+    // given a second class with a child, and the class teachers of both classes
+    const org = orgModels(h.db.connection);
+    const class2 = {
+      ...w.tree.class,
+      _id: `${w.tree.grade._id}-c2`,
+      number: 2,
+      name: '三年级（2）班',
+    };
+    await org.classes.create(class2);
+    const kidC = buildStudent(w.tree, { name: '赵小三', classId: class2._id });
+    await org.students.create(kidC);
+    const as = async (classId: string) => {
+      const u = await h.createUser({
+        memberships: [{ role: 'classTeacher', scope: { ...classScope(w.tree), classId } }],
+      });
+      return signIn(h.app, { phone: u.phone!, password: u.password });
+    };
+    const teacher1 = await as(w.tree.class._id);
+    const teacher2 = await as(class2._id);
+
+    // when the school's teacher reports an incident involving a child of each class
+    const reported = await report(w, {
+      involvedStudentIds: [w.kidA._id, kidC._id],
+      injuries: '张小一左膝擦伤，赵小三手肘擦伤',
+    });
+    expect(reported.status).toBe(201);
+    const id = reported.body.id as string;
+
+    // then each class teacher lists it and reads their own class's child only
+    for (const [client, kid, other] of [
+      [teacher1, w.kidA, kidC],
+      [teacher2, kidC, w.kidA],
+    ] as const) {
+      const list = await client.agent.get('/api/safety/incidents');
+      expect((list.body.items as { id: string }[]).map((i) => i.id)).toContain(id);
+      const res = await client.agent.get(`/api/safety/incidents/${id}`);
+      expect(res.status).toBe(200);
+      expect(res.body.involvedStudents).toEqual([
+        expect.objectContaining({ studentId: kid._id, name: kid.name }),
+      ]);
+      expect(JSON.stringify(res.body)).not.toContain(other.name);
+      // the injuries, written about both children together, only for the school's staff
+      expect(res.body.injuries).toBeUndefined();
+      expect(res.body.reporterPhone).toBe('13800000125');
+    }
+    // and the principal reads both children and the injuries
+    const whole = await w.principal.client.agent.get(`/api/safety/incidents/${id}`);
+    expect(whole.body.involvedStudents).toHaveLength(2);
+    expect(whole.body.injuries).toBe('张小一左膝擦伤，赵小三手肘擦伤');
+    // and a class teacher reads the whole of an incident of their own class's children
+    const alone = await report(w, { involvedStudentIds: [kidC._id], injuries: '赵小三手肘擦伤' });
+    const own = await teacher2.agent.get(`/api/safety/incidents/${alone.body.id}`);
+    expect(own.body).toMatchObject({ injuries: '赵小三手肘擦伤' });
+    expect((await teacher1.agent.get(`/api/safety/incidents/${alone.body.id}`)).status).toBe(404);
+  }, 60_000);
+
   it("should show another school's staff and parents nothing of the incident", async () => {
     // given
     const reported = await report(w);

@@ -97,13 +97,14 @@ export class IncidentService {
     const students = await this.org.students.find({ _id: { $in: ids } }).lean<StudentDoc[]>();
     if (students.length !== ids.length || students.some((s) => s.schoolId !== school._id))
       throw new NotFoundError('an involved student is not of the school');
-    const classes = [...new Set(students.map((s) => s.classId))];
+    const classes = [...new Set(students.map((s) => s.classId))].sort();
     const doc: IncidentDoc = {
       _id: `inc-${randomBytes(9).toString('base64url')}`,
       cityId: school.cityId,
       countyId: school.countyId,
       schoolId: school._id,
       ...(classes.length === 1 ? { classId: classes[0] } : {}),
+      classIds: classes,
       guardians: [...new Set(students.flatMap(guardianIds))].map((userId) => ({ userId })),
       involvedStudents: ids.map((sid) => {
         const s = students.find((x) => x._id === sid)!;
@@ -255,26 +256,45 @@ export class IncidentService {
 
   private async view(p: Principal, doc: IncidentDoc): Promise<IncidentView> {
     // staff rights count, not being a parent too (a teacher may be a parent elsewhere)
-    const staff = abilityFor({
+    const staffOf = abilityFor({
       userId: p.userId,
       memberships: p.memberships.filter((m) => m.role !== 'parent'),
-    }).can('read', subject('Incident', doc));
+    });
+    const staff = staffOf.can('read', subject('Incident', doc));
+    // the staff of a class (its class teacher, a teacher of the class) read the part of their
+    // class's children; the school's and the bureaus' staff the whole incident
+    const wholeStaff =
+      staff &&
+      abilityFor({
+        userId: p.userId,
+        memberships: p.memberships.filter((m) => m.role !== 'parent' && !m.scope.classId),
+      }).can('read', subject('Incident', doc));
     const snap = doc.instanceKey ? await this.engine.snapshot(doc.instanceKey) : undefined;
     const vars = snap?.variables ?? {};
     const severity = (isSeverity(vars.severity) ? vars.severity : doc.severity) as Severity;
     const status =
       snap?.state === 'COMPLETED' ? 'closed' : snap?.state === 'TERMINATED' ? 'cancelled' : 'open';
-    const own = new Set(
+    const involvedIds = doc.involvedStudents.map((s) => s.studentId);
+    const ownClasses = new Set(
       staff
-        ? doc.involvedStudents.map((s) => s.studentId)
-        : await this.childrenOf(
-            p,
-            doc.involvedStudents.map((s) => s.studentId),
-          ),
+        ? p.memberships.flatMap((m) =>
+            m.role !== 'parent' && m.scope.classId ? [m.scope.classId] : [],
+          )
+        : [],
     );
-    // free text about the injuries is not split per child: a parent reads it only when every
-    // child involved is their own
-    const wholeIncident = staff || own.size === doc.involvedStudents.length;
+    const own = new Set(
+      wholeStaff
+        ? involvedIds
+        : [
+            ...doc.involvedStudents
+              .filter((s) => ownClasses.has(s.classId))
+              .map((s) => s.studentId),
+            ...(await this.childrenOf(p, involvedIds)),
+          ],
+    );
+    // free text about the injuries is not split per child: a parent or a class's staff read it
+    // only when every child involved is their own (or of their class)
+    const wholeIncident = wholeStaff || own.size === doc.involvedStudents.length;
     const reviews = Object.fromEntries(
       REVIEW_VARIABLES.filter((k) => vars[k] !== undefined && vars[k] !== null)
         .filter((k) => staff || k === 'principalConclusion')

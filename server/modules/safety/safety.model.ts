@@ -75,9 +75,10 @@ export type Severity = 'minor' | 'moderate' | 'serious' | 'critical';
 
 /**
  * A safety incident during the service and its `safety-incident` process. The guardians of the
- * involved children read it; `classId` is set when every involved child is of one class (so
- * that class's teacher reads it). The attachment of the session's attendance is the
- * `attach-attendance` job's result.
+ * involved children read it; `classIds` holds the classes of the involved children (so each
+ * of those classes' teachers reads it), `classId` the one class when every involved child is of
+ * one class. The attachment of the session's attendance is the `attach-attendance` job's
+ * result.
  */
 export interface IncidentDoc {
   _id: string;
@@ -85,6 +86,8 @@ export interface IncidentDoc {
   countyId: string;
   schoolId: string;
   classId?: string;
+  /** The classes of the involved children (incidents reported before it existed lack it). */
+  classIds?: string[];
   guardians: { userId: string }[];
   involvedStudents: { studentId: string; name: string; classId: string }[];
   occurredAt: string;
@@ -177,6 +180,7 @@ const incidentSchema = new Schema<IncidentDoc>(
     countyId: str,
     schoolId: str,
     classId: String,
+    classIds: { type: [String], default: undefined },
     guardians: [{ _id: false, userId: String }],
     involvedStudents: [{ _id: false, studentId: String, name: String, classId: String }],
     occurredAt: str,
