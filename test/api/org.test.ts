@@ -25,7 +25,12 @@ describe('organisation lists', () => {
   });
 
   it('should need a session', async () => {
-    for (const path of ['/api/org/schools', '/api/org/classes', '/api/org/students']) {
+    for (const path of [
+      '/api/org/counties',
+      '/api/org/schools',
+      '/api/org/classes',
+      '/api/org/students',
+    ]) {
       const res = await request(h.app).get(path);
       expect(res.status).toBe(401);
     }
@@ -155,5 +160,34 @@ describe('organisation lists', () => {
     // then
     expect(classes.body.items.map((c: { id: string }) => c.id)).toEqual([a.class._id]);
     expect(students.body).toMatchObject({ total: 0, items: [] });
+  });
+
+  it("should name the counties of the schools a person may read: a school admin's own, every county's for the city bureau", async () => {
+    // given a school admin of a's school and the city bureau
+    const admin = await h.createUser({
+      memberships: [{ role: 'schoolAdmin', scope: schoolScope(a) }],
+    });
+    const city = await h.createUser({
+      memberships: [{ role: 'cityBureau', scope: { cityId: a.cityId } }],
+    });
+    const parent = await h.createUser({ kind: 'parent' });
+    const adminClient = await signIn(h.app, { phone: admin.phone!, password: admin.password });
+    const cityClient = await signIn(h.app, { username: city.username!, password: city.password });
+    const parentClient = await signIn(h.app, { phone: parent.phone!, password: parent.password });
+
+    // when they list the counties
+    const mine = await adminClient.agent.get('/api/org/counties');
+    const all = await cityClient.agent.get('/api/org/counties');
+    const none = await parentClient.agent.get('/api/org/counties');
+
+    // then the admin sees its county's name only, the city bureau both, a parent without children none
+    expect(mine.status).toBe(200);
+    expect(mine.body.items).toEqual([{ id: a.county._id, cityId: a.cityId, name: a.county.name }]);
+    const ids = all.body.items.map((c: { id: string }) => c.id);
+    expect(ids).toEqual(expect.arrayContaining([a.county._id, b.county._id]));
+    expect(all.body.items.find((c: { id: string }) => c.id === b.county._id).name).toBe(
+      b.county.name,
+    );
+    expect(none.body.items).toEqual([]);
   });
 });

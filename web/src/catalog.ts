@@ -82,22 +82,36 @@ export function placesAbove(place: Place, me: Me): Place[] {
 }
 
 const schoolNames = new Map<string, string>();
+const countyNames = new Map<string, string>();
+let namesLoaded = false;
 
-/** Learns the names of the schools the person may see, so that {@link placeName} shows them. */
+/**
+ * Learns the names of the schools and counties the person may see, so that {@link placeName}
+ * shows them.
+ */
 export async function loadPlaceNames(): Promise<void> {
-  if (schoolNames.size) return;
-  const page = await api<{ items: { id: string; name: string }[] }>(
-    'GET',
-    '/api/org/schools?limit=200',
-  ).catch(() => ({ items: [] }));
-  for (const s of page.items) schoolNames.set(s.id, s.name);
+  if (namesLoaded) return;
+  const [schools, counties] = await Promise.all([
+    api<{ items: { id: string; name: string }[] }>('GET', '/api/org/schools?limit=200').catch(
+      () => ({ items: [] }),
+    ),
+    api<{ items: { id: string; name: string }[] }>('GET', '/api/org/counties').catch(() => ({
+      items: [],
+    })),
+  ]);
+  for (const s of schools.items) schoolNames.set(s.id, s.name);
+  for (const c of counties.items) countyNames.set(c.id, c.name);
+  namesLoaded = schoolNames.size + countyNames.size > 0;
 }
 
 /** The zh-CN name of a place. */
 export function placeName(place: Place): string {
   if (place === 'city') return '全市模板';
-  if (place.startsWith('county.')) return `县区版本（${place.slice(7)}）`;
-  const schoolId = place.slice(7);
+  if (place.startsWith('county.')) {
+    const countyId = place.slice('county.'.length);
+    return `县区版本（${countyNames.get(countyId) ?? countyId}）`;
+  }
+  const schoolId = place.slice('school.'.length);
   return `学校版本（${schoolNames.get(schoolId) ?? schoolId}）`;
 }
 

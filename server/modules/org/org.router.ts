@@ -4,6 +4,7 @@ import { abilityFor } from '../../auth/abilities';
 import { currentPrincipal } from '../auth';
 import {
   classPage,
+  countyList,
   listClassesQuery,
   listSchoolsQuery,
   listStudentsQuery,
@@ -15,7 +16,7 @@ import {
 import type { OrgService } from './org.service';
 
 /**
- * /api/org: the schools, classes and students the signed-in user may read. Every route needs a
+ * /api/org: the counties, schools, classes and students the signed-in user may read. Every route needs a
  * session and works through the caller's CASL ability (server/auth/abilities.ts): lists are
  * filtered by it, a single student is checked against it, fields are cut to what it permits.
  */
@@ -33,6 +34,17 @@ export function createOrgRouter(service: OrgService, requireSession: RequestHand
     },
     async ({ query }, _req, res) => {
       res.json(await service.listSchools(abilityFor(currentPrincipal(res)), query));
+    },
+  );
+
+  api.get(
+    '/counties',
+    {
+      summary: 'The counties of the schools the caller may read, with their names',
+      responses: { 200: { description: 'The counties', schema: countyList } },
+    },
+    async (_input, _req, res) => {
+      res.json(await service.listCounties(abilityFor(currentPrincipal(res))));
     },
   );
 

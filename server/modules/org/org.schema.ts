@@ -96,6 +96,12 @@ export const studentDetail = studentItem.extend({
     .optional(),
 });
 
+/** A county in a list: its name, for showing a county's place (县区) by name. */
+export const countyItem = z.object({ id: z.string(), cityId: z.string(), name: z.string() });
+
+/** `GET /api/org/counties` response. */
+export const countyList = z.object({ items: z.array(countyItem) });
+
 export const schoolPage = page(schoolItem);
 export const classPage = page(classItem);
 export const studentPage = page(studentItem);

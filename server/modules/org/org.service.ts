@@ -12,6 +12,13 @@ export interface Page<T> {
   offset: number;
 }
 
+/** A county in a list. */
+export interface CountyItem {
+  id: string;
+  cityId: string;
+  name: string;
+}
+
 /** A school in a list. */
 export interface SchoolItem {
   id: string;
@@ -86,6 +93,24 @@ export class OrgService {
 
   constructor(db: Database) {
     this.m = orgModels(db.connection);
+  }
+
+  /**
+   * The counties of the schools `ability` may read (a school's people see their own county, a
+   * county bureau its county, the city bureau every county with a school), by name.
+   */
+  async listCounties(ability: AppAbility): Promise<{ items: CountyItem[] }> {
+    const allowed = accessibleQuery(ability, 'read', 'School');
+    if (!allowed) return { items: [] };
+    const schools = await this.m.schools.find(allowed).select({ countyId: 1 }).lean();
+    const ids = [...new Set(schools.map((s) => s.countyId))].sort();
+    // exact `_id` lookups: the only ones FerretDB 1.24 answers from an index
+    const counties = await Promise.all(ids.map((id) => this.m.counties.findById(id).lean()));
+    return {
+      items: counties
+        .filter((c) => c !== null)
+        .map((c) => ({ id: c._id, cityId: c.cityId, name: c.name })),
+    };
   }
 
   /** The schools `ability` may read. */
