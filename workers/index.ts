@@ -10,6 +10,7 @@ import refundFee from './refund-fee.worker';
 import attachAttendance from './attach-attendance.worker';
 import checkStaffRecord from './check-staff-record.worker';
 import registerStaff from './register-staff.worker';
+import openClaim from './open-claim.worker';
 import settleClaim from './settle-claim.worker';
 import createBills from './create-bills.worker';
 import createPaymentOrder from './create-payment-order.worker';
@@ -30,6 +31,7 @@ export const WORKERS: readonly JobWorkerDefinition[] = [
   checkPlan,
   publishPlan,
   attachAttendance,
+  openClaim,
   settleClaim,
   checkStaffRecord,
   registerStaff,

@@ -70,6 +70,7 @@ describe('safety-incident and insurance-claim', () => {
       const found = await instancesOf(h, 'insurance-claim');
       return found[0] ? String(found[0].processInstanceKey) : undefined;
     });
+    await completeJob(h, claim, 'open-claim');
     await completeTask(h, claim, 'CollectDocuments', {
       claimantName: '王大伟',
       claimantPhone: '13900000021',

@@ -217,6 +217,19 @@ describe('insurance claim end to end (engine, workers, inbox, real database)', (
       return (res.body.items as Task[]).find((t) => t.elementId === 'CollectDocuments')
         ?.processInstanceKey;
     });
+    // then the claim is listed from the start, open, to the school and the child's guardian
+    for (const client of [w.admin.client, w.parent.client]) {
+      const early = await client.agent.get(`/api/claims?incidentId=${incidentId}`);
+      expect(early.body.items).toEqual([
+        expect.objectContaining({
+          id: claimId,
+          status: 'open',
+          origin: 'incident',
+          studentId: w.kid._id,
+          instanceKey: claimKey,
+        }),
+      ]);
+    }
     await documentsAndDecision(w, claimKey);
     // and first proposes shares that leave 10 yuan uncovered
     await complete(w.admin.client, claimKey, 'ProposeSettlement', {

@@ -6,6 +6,8 @@ import {
   claimParams,
   claimView,
   listClaimsQuery,
+  openClaimBody,
+  openClaimResponse,
   requestClaimBody,
   settlementBody,
   settlementResponse,
@@ -14,7 +16,7 @@ import type { ClaimService } from './claims.service';
 
 /**
  * /api/claims: accident-insurance claims (request, list, read with timeline) and the
- * worker-facing settlement route of the `settle-claim` job (SAFE-CLAIM).
+ * worker-facing routes of the `open-claim` and `settle-claim` jobs (SAFE-CLAIM).
  */
 export function createClaimsRouter(service: ClaimService, requireSession: RequestHandler): Router {
   const r = express.Router();
@@ -56,6 +58,21 @@ export function createClaimsRouter(service: ClaimService, requireSession: Reques
     },
     async ({ params }, _req, res) => {
       res.json(await service.get(currentPrincipal(res), params.id));
+    },
+  );
+
+  api.post(
+    '/:id/open',
+    {
+      summary:
+        'Record a claim as open when its process starts, from the incident and the child for a claim an incident called (workers; idempotent)',
+      params: claimParams,
+      body: openClaimBody,
+      responses: { 200: { description: 'The claim', schema: openClaimResponse } },
+      errors: [404],
+    },
+    async ({ params, body }, _req, res) => {
+      res.json(await service.open(currentPrincipal(res), params.id, body));
     },
   );
 

@@ -44,7 +44,23 @@ export const settlementBody = settlementInputSchema.extend({
   claimantPhone: z.string().max(20).nullable().optional(),
 });
 
+/**
+ * POST /api/claims/:id/open: the `open-claim` job (workers) as the claim's process starts,
+ * with the process's variables: the claim's child and, for a claim an incident's process
+ * called, the incident.
+ */
+export const openClaimBody = z.strictObject({
+  instanceKey: z.string().max(32).optional(),
+  incidentId: id.nullable().optional(),
+  studentId: id,
+  schoolId: id.optional(),
+});
+
+/** The `open-claim` job's result. */
+export const openClaimResponse = z.object({ claimId: z.string() });
+
 export type RequestClaimBody = z.infer<typeof requestClaimBody>;
+export type OpenClaimBody = z.infer<typeof openClaimBody>;
 export type ListClaimsQuery = z.infer<typeof listClaimsQuery>;
 export type SettlementBody = z.infer<typeof settlementBody>;
 

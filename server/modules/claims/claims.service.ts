@@ -9,7 +9,12 @@ import { guardianIds } from '../safety/attendance.service';
 import type { ProcessPort } from '../safety/engine-port';
 import type { IncidentDoc, SafetyModels } from '../safety/safety.model';
 import type { ClaimDoc, ClaimEventDoc, ClaimModels } from './claims.model';
-import type { ListClaimsQuery, RequestClaimBody, SettlementBody } from './claims.schema';
+import type {
+  ListClaimsQuery,
+  OpenClaimBody,
+  RequestClaimBody,
+  SettlementBody,
+} from './claims.schema';
 import { settleClaim, toFen, type Settlement } from './settlement';
 
 /** The claim process (processes/insurance-claim.bpmn). */
@@ -139,10 +144,30 @@ export class ClaimService {
   }
 
   /**
+   * The `open-claim` job (workers), as the claim's process starts: the claim is recorded as
+   * open, so it is listed from the start. A claim the school requested is recorded already;
+   * one an incident's process called (`claim-<incidentId>`) is recorded here from the incident
+   * and the child the principal named. Idempotent: a second delivery finds the record.
+   */
+  async open(p: Principal, id: string, body: OpenClaimBody): Promise<{ claimId: string }> {
+    const existing = await this.m.claims.findById(id).lean<ClaimDoc>();
+    const doc = existing ?? (await this.fromIncident(p, id, body));
+    if (!abilityFor(p).can('update', subject('Claim', doc))) throw new NotFoundError();
+    if (!doc.instanceKey && body.instanceKey)
+      await this.m.claims.updateOne(
+        { _id: id },
+        { $set: { instanceKey: body.instanceKey, updatedAt: new Date() } },
+      );
+    if (!existing) await this.event(id, 'opened', p.userId, `opened:${id}`);
+    return { claimId: id };
+  }
+
+  /**
    * The `settle-claim` job (workers): the shares are checked under SAFE-CLAIM; a refusal is
    * recorded and answered 422 with the rules (the worker turns it into the BPMN error), an
-   * accepted settlement is recorded. A claim an incident's process called is recorded here on
-   * its first settlement, from the incident. Idempotent by `key`.
+   * accepted settlement is recorded. A claim an incident's process called is normally recorded
+   * by `open-claim`; one whose process started without that step (a variant deployed before
+   * it) is recorded here on its first settlement, from the incident. Idempotent by `key`.
    */
   async settle(
     p: Principal,
@@ -210,7 +235,13 @@ export class ClaimService {
   }
 
   /** The claim an incident's process called, recorded from the incident and the child. */
-  private async fromIncident(p: Principal, id: string, body: SettlementBody): Promise<ClaimDoc> {
+  private async fromIncident(
+    p: Principal,
+    id: string,
+    body: Pick<SettlementBody, 'incidentId' | 'studentId' | 'schoolId' | 'instanceKey'> & {
+      medicalCostYuan?: number;
+    },
+  ): Promise<ClaimDoc> {
     const incident = body.incidentId
       ? await this.incidents.findById(body.incidentId).lean<IncidentDoc>()
       : null;
@@ -230,7 +261,9 @@ export class ClaimService {
       guardians: guardianIds(student).map((userId) => ({ userId })),
       origin: incident ? 'incident' : 'school',
       ...(incident?.injuries ? { injuryDescription: incident.injuries } : {}),
-      medicalCostFen: toFen(body.medicalCostYuan),
+      ...(body.medicalCostYuan !== undefined
+        ? { medicalCostFen: toFen(body.medicalCostYuan) }
+        : {}),
       ...(body.instanceKey ? { instanceKey: body.instanceKey } : {}),
       createdAt: now,
       updatedAt: now,
