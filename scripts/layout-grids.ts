@@ -218,4 +218,14 @@ export const GRIDS: Record<string, Grid> = {
       RegistrationRejected: [5, -1],
     },
   },
+  'payment-discrepancy': {
+    cells: {
+      DiscrepancyRaised: [0, 0],
+      ReviewDiscrepancy: [1, 0],
+      ResolveDiscrepancy: [2, 0],
+      DiscrepancyResolved: [3, 0],
+      NotifyReviewOverdue: [2, 1],
+      ReviewEscalated: [3, 1],
+    },
+  },
 };

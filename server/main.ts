@@ -160,6 +160,10 @@ export async function startServer(
     box: dataEncryptionBox(config),
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     ...(config.WECHATPAY_BASE_URL ? { client: { baseUrl: config.WECHATPAY_BASE_URL } } : {}),
+    // each discrepancy's inbox task runs on the school's resolved payment-discrepancy process
+    engine,
+    resolveProcess: async (id, schoolId) =>
+      (await catalog.service.resolveForSchool(id, schoolId)).processDefinitionKey,
   });
   // every notification to a person with a linked WeCom identity goes out through WeCom too
   const wecom = await createWecom({

@@ -17,6 +17,7 @@ import createPaymentOrder from './create-payment-order.worker';
 import listSchools from './list-schools.worker';
 import markBillsOverdue from './mark-bills-overdue.worker';
 import recordLedger from './record-ledger.worker';
+import resolveDiscrepancy from './resolve-discrepancy.worker';
 import type { JobWorkerDefinition } from './runtime';
 
 /** Every job type the product's processes use, one worker each (file stem = job type). */
@@ -40,4 +41,5 @@ export const WORKERS: readonly JobWorkerDefinition[] = [
   createPaymentOrder,
   recordLedger,
   markBillsOverdue,
+  resolveDiscrepancy,
 ];

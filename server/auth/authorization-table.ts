@@ -420,7 +420,9 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   // bureaus read their place's payment discrepancies and merchant settings (never a secret); a
   // school's admin enters the school's merchant and records how a discrepancy was resolved, a
   // county bureau its county's and its schools'; the job workers and the city bureau run the
-  // daily reconciliation. Payers order a bill through its `read Bill` grant.
+  // daily reconciliation; the job workers also record the resolution entered in a
+  // discrepancy's inbox task (payment-discrepancy). Payers order a bill through its `read Bill`
+  // grant.
   read('schoolAdmin', 'Payment'),
   read('principal', 'Payment'),
   read('countyBureau', 'Payment'),
@@ -428,6 +430,7 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   update('schoolAdmin', 'Payment'),
   update('countyBureau', 'Payment'),
   create('worker', 'Payment', 'scope'),
+  update('worker', 'Payment'),
   create('cityBureau', 'Payment', 'scope'),
 
   // WeCom (/api/wecom, docs/integrations.md): a school's admin enters the school's WeCom app

@@ -308,6 +308,7 @@ export const zhCN = {
   'payments.order_not_paid': '该订单未支付，不能退款',
   'payments.nothing_to_refund': '该订单已无可退金额',
   'payments.reconciliation_running': '该日的对账正在进行',
+  'payments.discrepancy_not_reviewed': '该差异的核对任务尚未完成',
   'payments.attempts_exhausted': '该账单的支付尝试次数过多，请联系学校',
   'payments.encryption_key_missing': '服务器未配置数据加密密钥（DATA_ENCRYPTION_KEY），不能保存商户密钥',
   'wecom.encryption_key_missing': '未配置数据加密密钥（DATA_ENCRYPTION_KEY），无法保存企业微信应用的 Secret',
@@ -336,6 +337,9 @@ export const zhCN = {
   'payments.discrepancy.duplicate-payment': '同一账单重复支付，已原路退回后一笔',
   'notify.payment-discrepancy.title': '微信支付对账差异（{date}）',
   'notify.payment-discrepancy.body': '{what}。订单号 {outTradeNo}，请核对后在系统中登记处理结果。',
+  'notify.payment-discrepancy-overdue.title': '微信支付对账差异超时未核对',
+  'notify.payment-discrepancy-overdue.body':
+    '一项微信支付对账差异已超过3天未核对登记，请督促学校在待办中处理。',
   ...zhCNRules,
   ...zhCNDashboard,
 } as const;

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Database } from '../../db/connection';
+import type { Engine } from '../../engine/engine';
 import type { SecretBox } from '../../integrations/secret-box';
 import type {
   WechatPayClientOptions,
@@ -12,14 +13,17 @@ import type { BillingService } from '../billing/billing.service';
 import type { NotificationService } from '../notifications/notifications.service';
 import { orgModels } from '../org/org.model';
 import { billingPortOf } from './billing-port';
+import { discrepancyProcess, type DiscrepancyProcess } from './discrepancy-process';
 import { createPayments } from './index';
 
 /**
  * Payments joined to the product (server/main.ts and the domain test harness): bills of the
  * billing module are what is ordered and settled; a withdrawal's refund of a bill paid by
  * WeChat Pay goes back the way it came; a difference the daily reconciliation finds is told
- * to the school's admins and the county's bureau in-app, who resolve it at
- * /api/payments/discrepancies.
+ * to the school's admins and the county's bureau in-app and, with an engine, starts its
+ * `payment-discrepancy` process (the school's resolved variant or the city template) whose
+ * inbox task the school's admin (the county bureau without a school) completes with the
+ * resolution; resolving at /api/payments/discrepancies completes that task.
  */
 export async function composePayments(deps: {
   db: Database;
@@ -32,8 +36,13 @@ export async function composePayments(deps: {
   publicUrl: string;
   client?: WechatPayClientOptions;
   schedule?: boolean;
+  /** The engine each discrepancy's process runs on, and which definition a school runs. */
+  engine?: Engine;
+  resolveProcess?: (bpmnProcessId: string, schoolId: string) => Promise<string | undefined>;
 }): Promise<Awaited<ReturnType<typeof createPayments>>> {
   const org = orgModels(deps.db.connection);
+  const engine = deps.engine;
+  let process: DiscrepancyProcess | undefined;
   const payments = await createPayments({
     db: deps.db,
     billing: billingPortOf(
@@ -56,7 +65,22 @@ export async function composePayments(deps: {
     publicUrl: deps.publicUrl,
     ...(deps.client ? { client: deps.client } : {}),
     ...(deps.schedule === undefined ? {} : { schedule: deps.schedule }),
-    incidents: async (d) => {
+    ...(engine
+      ? {
+          discrepancyProcess: (m) => (process = discrepancyProcess(engine, m, deps.resolveProcess)),
+        }
+      : {}),
+    incidents: async (raised) => {
+      const school =
+        raised.schoolId && !raised.countyId
+          ? await org.schools.findById(raised.schoolId).lean()
+          : null;
+      const d = school ? { ...raised, cityId: school.cityId, countyId: school.countyId } : raised;
+      // nobody to give the task to without a school or county (a payment of no order)
+      if (process && (d.schoolId || d.countyId))
+        await process.start(d).catch((err: unknown) => {
+          deps.logger.warn({ err, id: d._id }, 'starting the discrepancy process failed');
+        });
       const groups = [
         ...(d.schoolId ? [`school:${d.schoolId}:admin`] : []),
         ...(d.countyId ? [`county:${d.countyId}:bureau`] : []),

@@ -8,8 +8,9 @@ import type {
 import type { Logger } from '../../lib/logger';
 import { orgModels } from '../org/org.model';
 import type { BillingPort } from './billing-port';
+import type { DiscrepancyProcess } from './discrepancy-process';
 import { Merchants } from './merchants';
-import { PAYMENT_COLLECTIONS, paymentModels } from './payments.model';
+import { PAYMENT_COLLECTIONS, paymentModels, type PaymentModels } from './payments.model';
 import { createPaymentsRouter } from './payments.router';
 import { PaymentsService, type IncidentSink } from './payments.service';
 import { startPaymentSchedule, type PaymentSchedule } from './schedule';
@@ -17,6 +18,11 @@ import { startPaymentSchedule, type PaymentSchedule } from './schedule';
 export { billingPortOf, type BillingPort, type PayableBill } from './billing-port';
 export { PaymentsService, outTradeNoOf, type IncidentSink } from './payments.service';
 export { Merchants } from './merchants';
+export {
+  discrepancyProcess,
+  DISCREPANCY_PROCESS_ID,
+  type DiscrepancyProcess,
+} from './discrepancy-process';
 
 /** How the payments slice is assembled (server/main.ts). */
 export interface PaymentsDeps {
@@ -32,6 +38,11 @@ export interface PaymentsDeps {
   publicUrl: string;
   client?: WechatPayClientOptions;
   incidents?: IncidentSink;
+  /**
+   * Each discrepancy's `payment-discrepancy` process (its inbox task): resolving through the
+   * API completes the task, and the job worker records who completed it.
+   */
+  discrepancyProcess?: (m: PaymentModels) => DiscrepancyProcess;
   /** Run the daily reconciliation and refund retries in this process (default true). */
   schedule?: boolean;
 }
@@ -42,6 +53,7 @@ export async function createPayments(deps: PaymentsDeps): Promise<{
   service: PaymentsService;
   merchants: Merchants;
   schedule?: PaymentSchedule;
+  discrepancyProcess?: DiscrepancyProcess;
 }> {
   await deps.db.ensureCollections(Object.values(PAYMENT_COLLECTIONS));
   const m = paymentModels(deps.db.connection);
@@ -58,12 +70,14 @@ export async function createPayments(deps: PaymentsDeps): Promise<{
     logger: deps.logger,
     incidents: deps.incidents,
   });
+  const process = deps.discrepancyProcess?.(m);
   const router = createPaymentsRouter({
     service,
     billing: deps.billing,
     merchants,
     requireSession: deps.requireSession,
     logger: deps.logger,
+    ...(process ? { discrepancyProcess: process } : {}),
     async placeOf(level, placeId) {
       if (level === 'school') {
         const s = await org.schools.findById(placeId).lean();
@@ -75,5 +89,5 @@ export async function createPayments(deps: PaymentsDeps): Promise<{
   });
   const schedule =
     deps.schedule === false ? undefined : startPaymentSchedule(service, { logger: deps.logger });
-  return { router, service, merchants, schedule };
+  return { router, service, merchants, schedule, discrepancyProcess: process };
 }

@@ -19,6 +19,7 @@ export const PAYMENT_COLLECTIONS = {
   reconciliations: 'payment_reconciliations',
   discrepancies: 'payment_discrepancies',
   merchants: 'payment_merchants',
+  discrepancyProcesses: 'payment_discrepancy_processes',
 } as const;
 
 /**
@@ -155,6 +156,16 @@ export interface DiscrepancyDoc {
 }
 
 /**
+ * The claim on starting a discrepancy's `payment-discrepancy` process, `_id` = the
+ * discrepancy's id: whoever inserts it starts the one instance and records its key.
+ */
+export interface DiscrepancyProcessDoc {
+  _id: string;
+  instanceKey?: string;
+  at: Date;
+}
+
+/**
  * A school's or county's own merchant (and WeCom app) settings; the secrets are sealed with
  * DATA_ENCRYPTION_KEY (`server/integrations/secret-box.ts`) and never leave the server.
  * `_id` = `wechatpay:<school|county>:<id>`.
@@ -188,6 +199,7 @@ export interface PaymentModels {
   reconciliations: Model<ReconciliationDoc>;
   discrepancies: Model<DiscrepancyDoc>;
   merchants: Model<MerchantSettingsDoc>;
+  discrepancyProcesses: Model<DiscrepancyProcessDoc>;
 }
 
 const opts = { versionKey: false } as const;
@@ -323,6 +335,15 @@ const merchantSchema = new Schema<MerchantSettingsDoc>(
   opts,
 );
 
+const discrepancyProcessSchema = new Schema<DiscrepancyProcessDoc>(
+  {
+    _id: String,
+    instanceKey: String,
+    at: { type: Date, required: true },
+  },
+  opts,
+);
+
 /** Registers (once) and returns this slice's models on `connection`. */
 export function paymentModels(connection: Connection): PaymentModels {
   const c = PAYMENT_COLLECTIONS;
@@ -349,5 +370,11 @@ export function paymentModels(connection: Connection): PaymentModels {
       c.discrepancies,
     ),
     merchants: registerModel(connection, 'PaymentMerchant', merchantSchema, c.merchants),
+    discrepancyProcesses: registerModel(
+      connection,
+      'PaymentDiscrepancyProcess',
+      discrepancyProcessSchema,
+      c.discrepancyProcesses,
+    ),
   };
 }

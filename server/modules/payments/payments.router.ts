@@ -8,6 +8,7 @@ import type { Logger } from '../../lib/logger';
 import { declareRoutes } from '../../http/route-registry';
 import { currentPrincipal } from '../auth';
 import type { BillingPort } from './billing-port';
+import type { DiscrepancyProcess } from './discrepancy-process';
 import type { Merchants } from './merchants';
 import type { DiscrepancyDoc } from './payments.model';
 import {
@@ -41,6 +42,8 @@ export interface PaymentsRouterDeps {
   ): Promise<{ cityId: string; countyId: string } | undefined>;
   requireSession: RequestHandler;
   logger: Logger;
+  /** Each discrepancy's `payment-discrepancy` process, when the engine runs in this server. */
+  discrepancyProcess?: DiscrepancyProcess;
 }
 
 /**
@@ -192,7 +195,33 @@ export function createPaymentsRouter(deps: PaymentsRouterDeps): Router {
       const d = await service.discrepancy(params.id);
       if (!d || !abilityFor(p).can('update', subject('Payment', placeDoc(d))))
         throw new NotFoundError();
+      // its inbox task is completed first (as the caller), so nothing stays open
+      if (!d.resolvedAt)
+        await deps.discrepancyProcess?.closeReview(d._id, p.userId, body.resolution);
       res.json(viewOf(await service.resolveDiscrepancy(d._id, p.userId, body.resolution)));
+    },
+  );
+
+  api.post(
+    '/discrepancies/:id/process-resolution',
+    {
+      summary:
+        "Record the resolution entered in the discrepancy's review task, with who completed it (job workers)",
+      params: discrepancyParams,
+      responses: { 200: { description: 'Resolved', schema: discrepancyView } },
+      errors: [403, 404, 409],
+    },
+    async ({ params }, _req, res) => {
+      const p = currentPrincipal(res);
+      if (!p.roles.includes('worker')) throw new UserError(403, 'FORBIDDEN', 'error.forbidden');
+      const d = await service.discrepancy(params.id);
+      if (!d || !abilityFor(p).can('update', subject('Payment', placeDoc(d))))
+        throw new NotFoundError();
+      // who resolved it is the engine's record of the task's completion, not the caller's word
+      const outcome = await deps.discrepancyProcess?.outcome(d._id);
+      if (!outcome)
+        throw new UserError(409, 'DISCREPANCY_NOT_REVIEWED', 'payments.discrepancy_not_reviewed');
+      res.json(viewOf(await service.resolveDiscrepancy(d._id, outcome.by, outcome.resolution)));
     },
   );
 
@@ -272,6 +301,7 @@ function viewOf(d: DiscrepancyDoc) {
     ...(d.billFen !== undefined ? { billFen: d.billFen } : {}),
     at: d.at.toISOString(),
     ...(d.resolvedAt ? { resolvedAt: d.resolvedAt.toISOString() } : {}),
+    ...(d.resolvedBy ? { resolvedBy: d.resolvedBy } : {}),
     ...(d.resolution ? { resolution: d.resolution } : {}),
   };
 }

@@ -121,6 +121,8 @@ export const discrepancyView = z.object({
   billFen: z.number().int().optional(),
   at: z.string(),
   resolvedAt: z.string().optional(),
+  /** The user id of who resolved it (through the API or by completing its inbox task). */
+  resolvedBy: z.string().optional(),
   resolution: z.string().optional(),
 });
 

@@ -1,0 +1,252 @@
+import { shanghaiDate } from '../../server/rules/dates';
+import type { TradeBillRow } from '../../server/integrations/wechatpay/trade-bill';
+import { paymentModels } from '../../server/modules/payments/payments.model';
+import { eventually } from '../fixtures/engine';
+import { startDomainHarness, type DomainHarness } from '../fixtures/domain';
+import { schoolScope, signIn, type OrgTree, type SignedInClient } from '../fixtures/identity';
+import { makeWechatPayKeys } from '../integrations/fakes/wechatpay-keys';
+import { startFakeWechatPay, type FakeWechatPay } from '../integrations/fakes/wechatpay-server';
+
+/**
+ * A difference the daily WeChat Pay reconciliation finds becomes a task in the school admin's
+ * inbox (processes/payment-discrepancy.bpmn) through the real engine and job workers: one task
+ * however often the day is reconciled; completing it records the resolution with the admin as
+ * the one who resolved it; resolving through the API instead completes the task (issue 7,
+ * FEE-EARMARK).
+ */
+const MCH_ID = '1900000109';
+const APP_ID = 'wxd678efh567hg6787';
+
+type Task = { key: string; elementId: string; processInstanceKey: string };
+type Discrepancy = {
+  id: string;
+  kind: string;
+  outTradeNo?: string;
+  resolvedAt?: string;
+  resolvedBy?: string;
+  resolution?: string;
+};
+
+describe('a WeChat Pay reconciliation difference in the inbox', () => {
+  let h: DomainHarness;
+  let fake: FakeWechatPay;
+  let tree: OrgTree;
+  let admin: SignedInClient;
+  let adminId: string;
+  let seq = 0;
+
+  beforeAll(async () => {
+    const keys = makeWechatPayKeys();
+    fake = await startFakeWechatPay(keys, { mchId: MCH_ID, appId: APP_ID, mode: 'public-key' });
+    h = await startDomainHarness({
+      wechatPay: {
+        baseUrl: fake.url,
+        merchant: {
+          mchId: MCH_ID,
+          appId: APP_ID,
+          serialNo: keys.merchant.serialNo,
+          privateKey: keys.merchant.privatePem,
+          apiV3Key: keys.apiV3Key,
+          wechatPayPublicKey: { id: keys.publicKey.id, pem: keys.publicKey.publicPem },
+        },
+      },
+    });
+    tree = await h.createOrgTree();
+    const a = await h.createUser({
+      memberships: [{ role: 'schoolAdmin', scope: schoolScope(tree) }],
+    });
+    adminId = a._id;
+    admin = await signIn(h.app, { phone: a.phone!, password: a.password });
+  }, 120_000);
+
+  afterAll(async () => {
+    await h.close();
+    await fake.close();
+  });
+
+  // helpers //////////
+
+  /**
+   * A payment of 80 yuan we settled at `at` whose line in that day's trade bill says 70 yuan:
+   * the reconciliation raises an amount mismatch for the school.
+   */
+  async function paidButBilledLess(at: Date): Promise<{ outTradeNo: string; date: string }> {
+    const n = ++seq;
+    const outTradeNo = `bill-202612-disc-${n}`;
+    const date = shanghaiDate(at);
+    const m = paymentModels(h.db.connection);
+    await m.orders.create({
+      _id: outTradeNo,
+      billId: `bill:disc-${n}:2026-12`,
+      attempt: 1,
+      mchId: MCH_ID,
+      cityId: tree.cityId,
+      countyId: tree.county._id,
+      schoolId: tree.school._id,
+      studentId: `student-disc-${n}`,
+      amountFen: 8000,
+      description: '课后服务费 2026年12月',
+      tradeType: 'NATIVE',
+      state: 'paid',
+      transactionId: `42000000000000${n}`,
+      paidAt: at,
+      createdAt: at,
+      updatedAt: at,
+    });
+    await m.payments.create({
+      _id: `paid:${outTradeNo}`,
+      outTradeNo,
+      billId: `bill:disc-${n}:2026-12`,
+      mchId: MCH_ID,
+      schoolId: tree.school._id,
+      transactionId: `42000000000000${n}`,
+      amountFen: 8000,
+      successTime: at,
+      outcome: 'settled',
+      reportedAt: at,
+      source: 'callback',
+      at,
+    });
+    fake.addBillRow(date, billRow(date, outTradeNo, `42000000000000${n}`, 7000));
+    return { outTradeNo, date };
+  }
+
+  async function reviewTasks(): Promise<Task[]> {
+    const res = await admin.agent.get('/api/tasks?view=groups&size=100');
+    expect(res.status).toBe(200);
+    return (res.body.items as Task[]).filter((t) => t.elementId === 'ReviewDiscrepancy');
+  }
+
+  async function discrepancyOf(outTradeNo: string, until: (d: Discrepancy) => boolean) {
+    return eventually(
+      async () => {
+        const res = await admin.agent.get('/api/payments/discrepancies');
+        const d = (res.body as Discrepancy[]).find((x) => x.outTradeNo === outTradeNo);
+        return d && until(d) ? d : undefined;
+      },
+      30_000,
+      `the discrepancy of ${outTradeNo}`,
+    );
+  }
+
+  // tests //////////
+
+  it("should put one task in the school admin's inbox however often the day is reconciled, and record the admin's resolution", async () => {
+    // given a payment the trade bill shows with another amount
+    const { outTradeNo, date } = await paidButBilledLess(new Date());
+
+    // when the day is reconciled, and reconciled again
+    const run = await h.payments.reconcile(MCH_ID, date);
+    const rerun = await h.payments.reconcile(MCH_ID, date);
+
+    // then there is one difference and one task for it in the school admin's inbox
+    expect(run.discrepancies.map((d) => `${d.kind}:${d.outTradeNo}`)).toEqual([
+      `amount-mismatch:${outTradeNo}`,
+    ]);
+    expect(rerun.discrepancies).toHaveLength(1);
+    const [task] = await eventually(
+      async () => {
+        const tasks = await reviewTasks();
+        return tasks.length ? tasks : undefined;
+      },
+      30_000,
+      'the review task',
+    );
+    expect(await reviewTasks()).toHaveLength(1);
+    const detail = await admin.agent.get(`/api/tasks/${task!.key}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.variables).toMatchObject({
+      kind: '账单金额与本系统记录不一致',
+      date,
+      outTradeNo,
+      ourYuan: '80.00',
+      billYuan: '70.00',
+      schoolId: tree.school._id,
+    });
+    const open = await discrepancyOf(outTradeNo, () => true);
+    expect(open.resolvedAt).toBeUndefined();
+
+    // when the admin completes it without saying what was done, then with it
+    const empty = await admin.post(`/api/tasks/${task!.key}/complete`, { variables: {} });
+    const done = await admin.post(`/api/tasks/${task!.key}/complete`, {
+      variables: { resolution: '已核对：微信支付账单少计10元，已联系商户平台更正' },
+    });
+
+    // then the first is refused, and the resolution is recorded with the admin as resolver
+    expect(empty.status).toBe(400);
+    expect(done.status).toBe(204);
+    const resolved = await discrepancyOf(outTradeNo, (d) => Boolean(d.resolvedAt));
+    expect(resolved).toMatchObject({
+      resolution: '已核对：微信支付账单少计10元，已联系商户平台更正',
+      resolvedBy: adminId,
+    });
+    const stillOpen = await admin.agent.get('/api/payments/discrepancies?open=true');
+    expect((stillOpen.body as Discrepancy[]).map((d) => d.id)).not.toContain(resolved.id);
+    expect(await reviewTasks()).toHaveLength(0);
+  }, 120_000);
+
+  it('should complete the inbox task when the admin resolves the difference through the API', async () => {
+    // given a difference of yesterday with its task in the inbox
+    const { outTradeNo, date } = await paidButBilledLess(new Date(Date.now() - 86_400_000));
+    await h.payments.reconcile(MCH_ID, date);
+    const [task] = await eventually(
+      async () => {
+        const tasks = await reviewTasks();
+        return tasks.length ? tasks : undefined;
+      },
+      30_000,
+      'the review task',
+    );
+    const { id } = await discrepancyOf(outTradeNo, () => true);
+
+    // when the admin records the resolution on the discrepancy itself
+    const res = await admin.post(`/api/payments/discrepancies/${encodeURIComponent(id)}/resolve`, {
+      resolution: '已核对，系对账日切差异',
+    });
+
+    // then it is resolved by the admin, and neither the task nor its process stays open
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ resolution: '已核对，系对账日切差异', resolvedBy: adminId });
+    expect(await reviewTasks()).toHaveLength(0);
+    await eventually(
+      async () => {
+        const instance = await h.engine.loadInstance(task!.processInstanceKey);
+        return instance?.state === 'COMPLETED' ? instance : undefined;
+      },
+      30_000,
+      'the discrepancy process completed',
+    );
+    const after = await discrepancyOf(outTradeNo, () => true);
+    expect(after).toMatchObject({ resolution: '已核对，系对账日切差异', resolvedBy: adminId });
+  }, 120_000);
+});
+
+// helpers //////////
+
+function billRow(
+  date: string,
+  outTradeNo: string,
+  transactionId: string,
+  fen: number,
+): TradeBillRow {
+  return {
+    tradeTime: `${date} 10:00:00`,
+    appId: APP_ID,
+    mchId: MCH_ID,
+    transactionId,
+    outTradeNo,
+    openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+    tradeType: 'NATIVE',
+    tradeState: 'SUCCESS',
+    currency: 'CNY',
+    settlementTotalFen: fen,
+    orderAmountFen: fen,
+    refundId: '',
+    outRefundNo: '',
+    refundFen: 0,
+    refundStatus: '',
+    productName: '课后服务费',
+    attach: '',
+    feeFen: 0,
+  };
+}
