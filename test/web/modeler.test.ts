@@ -19,7 +19,8 @@ const DOCS_SHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
  * The process modeler and the form editor in the browser, against the real server, engine,
  * job workers and demo data: a school admin adds a committee review to the school's enrolment
  * variant and deploys it, and the next application goes through it; a lint problem blocks a
- * deploy; versions are compared and rolled back; the form editor saves a version; the city
+ * deploy; versions are compared and rolled back; the form editor saves a version, compares two
+ * versions field by field and rolls back; leaving either with unsaved changes asks first; the city
  * bureau is told which variants a new mandatory step of the template puts out of policy.
  */
 describe('process modeler and form editor in the browser', () => {
@@ -73,6 +74,15 @@ describe('process modeler and form editor in the browser', () => {
       `[data-group-id="group-${group}"] .bio-properties-panel-group-header`,
     );
     if (!(await header.getAttribute('class'))?.includes('open')) await header.click();
+  }
+
+  /** Relabels a form field in the form editor (the label is a templating CodeMirror field). */
+  async function relabel(page: Page, fieldId: string, label: string): Promise<void> {
+    await page.locator(`.form-editor-host [data-id="${fieldId}"]`).click();
+    await openGroup(page, 'general');
+    await page.locator('#bio-properties-panel-label').click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type(label);
   }
 
   /** Opens the inbox until a task named `name` is listed, then opens it. */
@@ -154,6 +164,10 @@ describe('process modeler and form editor in the browser', () => {
       .locator('#bio-properties-panel-assignmentDefinitionCandidateGroups')
       .fill('school:school-yh1:committee');
     await openGroup(admin, 'form');
+    // the panel's choices read in zh-CN for a school admin
+    await expect(
+      admin.locator('#bio-properties-panel-formType option').allTextContents(),
+    ).resolves.toEqual(['（无）', '关联表单', '外部表单引用']);
     await admin.locator('#bio-properties-panel-formType').selectOption('camunda-form-linked');
     await admin.locator('#bio-properties-panel-formId').fill('enrolment-co-review');
     await admin.locator('.modeler-canvas').click({ position: { x: 20, y: 20 } });
@@ -338,6 +352,109 @@ describe('process modeler and form editor in the browser', () => {
     await admin.locator('.versions tr[data-version="1"]', { hasText: '原因写得更清楚' }).waitFor();
     await w.shot(admin, 'form-editor');
     expect(describeViolations(await w.seriousViolations(admin))).toEqual([]);
+  }, 180_000);
+
+  it('should compare two versions of a form field by field and roll the form back', async () => {
+    // given the school's co-review form at version 1 (家委会意见), relabelled again and saved
+    await admin.goto('/forms/enrolment-co-review/school.school-yh1');
+    await admin.locator('.form-editor-host [data-id="Field_coReviewDecision"]').waitFor();
+    await admin.locator('.versions tr[data-version="1"]').waitFor();
+    await relabel(admin, 'Field_coReviewDecision', '家委会结论');
+    await admin.locator('.form-preview').getByText('家委会结论').waitFor();
+    await admin.getByLabel('部署说明').fill('再改一次');
+    await admin.getByRole('button', { name: '保存新版本' }).click();
+    await admin.getByText('已保存为第 2 版').first().waitFor();
+
+    // when the admin compares version 2 with the one before
+    await admin.locator('.versions tr[data-version="2"] [data-action="diff"]').click();
+
+    // then the changed field is named with its old and new label, and nothing else changed
+    const diff = admin.locator('.form-diff');
+    await diff.getByRole('heading', { name: /第 1 版 → .*第 2 版/ }).waitFor();
+    const label = diff.locator(
+      '.diff-changed[data-field="coReviewDecision"] [data-attribute="label"]',
+    );
+    await expect(label.locator('del').textContent()).resolves.toBe('家委会意见');
+    await expect(label.locator('ins').textContent()).resolves.toBe('家委会结论');
+    await expect(diff.locator('.diff-added, .diff-removed').count()).resolves.toBe(0);
+    await w.shot(admin, 'form-versions-diff');
+    expect(describeViolations(await w.seriousViolations(admin))).toEqual([]);
+
+    // when the admin rolls back to version 1
+    admin.once('dialog', (d) => void d.accept());
+    await admin.locator('.versions tr[data-version="1"] [data-action="rollback"]').click();
+
+    // then version 3 is version 1 again, in the editor and in the preview
+    await admin.locator('.versions tr[data-version="3"]', { hasText: '回滚自第 1 版' }).waitFor();
+    await admin.locator('.form-preview').getByText('家委会意见').waitFor();
+    await expect(admin.locator('.form-preview').getByText('家委会结论').count()).resolves.toBe(0);
+    const v3 = await admin.request.get(
+      '/api/catalog/forms/enrolment-co-review/school.school-yh1/versions/3',
+    );
+    expect(JSON.stringify((await v3.json()).schema)).toContain('家委会意见');
+  }, 180_000);
+
+  it('should ask before leaving the form editor or the modeler with unsaved changes, and not otherwise', async () => {
+    const page = await w.newPage(DESKTOP);
+    await w.signIn(page, 'yh1.admin');
+    const asked: string[] = [];
+    let answer: 'accept' | 'dismiss' = 'dismiss';
+    page.on('dialog', (d) => {
+      asked.push(`${d.type()}:${d.message()}`);
+      void (answer === 'accept' ? d.accept() : d.dismiss());
+    });
+
+    // given the form editor with a field relabelled but not saved
+    await page.goto('/forms/enrolment-co-review/school.school-yh1');
+    await page.locator('.form-editor-host [data-id="Field_coReviewDecision"]').waitFor();
+    await relabel(page, 'Field_coReviewDecision', '未保存的标签');
+    await page.locator('.form-preview').getByText('未保存的标签').waitFor();
+
+    // when the admin follows the back link and chooses to stay
+    await page.locator('.back a').click();
+
+    // then the app asked, and the editor is still there with the change
+    expect(asked).toEqual([expect.stringMatching(/^confirm:表单有尚未保存的修改/)]);
+    expect(new URL(page.url()).pathname).toBe('/forms/enrolment-co-review/school.school-yh1');
+    await page.locator('.form-preview').getByText('未保存的标签').waitFor();
+
+    // when the admin follows it again and confirms, the form list shows
+    answer = 'accept';
+    await page.locator('.back a').click();
+    await page.waitForURL(/\/forms$/);
+    await page.getByRole('heading', { level: 2, name: '表单' }).waitFor();
+
+    // given the modeler, untouched: leaving asks nothing
+    await page.goto(`/modeler/${PROCESS}/${SCHOOL}`);
+    await page.locator('.modeler-canvas [data-element-id="SchoolApproval"]').waitFor();
+    await lintDone(page);
+    asked.length = 0;
+    await page.locator('.back a').click();
+    await page.waitForURL(/\/modeler$/);
+    expect(asked).toEqual([]);
+
+    // when a step is renamed and the admin tries to leave, staying
+    await page.goto(`/modeler/${PROCESS}/${SCHOOL}`);
+    await page.locator('.modeler-canvas [data-element-id="SchoolApproval"]').click();
+    await lintDone(page);
+    await openGroup(page, 'general');
+    await page.locator('#bio-properties-panel-name').fill('学校核准（未部署）');
+    await lintDone(page);
+    answer = 'dismiss';
+    await page.locator('.back a').click();
+
+    // then the app asked about the undeployed change and stayed
+    expect(asked).toEqual([expect.stringMatching(/^confirm:流程图有尚未部署的修改/)]);
+    expect(new URL(page.url()).pathname).toBe(`/modeler/${PROCESS}/${SCHOOL}`);
+    await expect(page.locator('#bio-properties-panel-name').inputValue()).resolves.toBe(
+      '学校核准（未部署）',
+    );
+
+    // and closing the tab asks the browser's own question (beforeunload)
+    answer = 'accept';
+    const closing = page.waitForEvent('dialog');
+    await page.close({ runBeforeUnload: true });
+    expect((await closing).type()).toBe('beforeunload');
   }, 180_000);
 
   it("should tell the city bureau which schools' variants a new mandatory step puts out of policy", async () => {

@@ -2,7 +2,7 @@ import './styles.css';
 import { api, onSessionLost } from './api';
 import { h, replace } from './dom';
 import { t, type TextKey } from './i18n';
-import { navigate, render, route, startRouter } from './router';
+import { mayLeave, navigate, render, route, startRouter } from './router';
 import { capabilities, currentUser, loadCurrentUser, setCurrentUser } from './session';
 import { homeView } from './views/home';
 import { signInView } from './views/sign-in';
@@ -82,9 +82,10 @@ function renderChrome(path: string): void {
 }
 
 async function logout(): Promise<void> {
+  if (!mayLeave()) return;
   await api('POST', '/api/auth/logout').catch(() => undefined);
   setCurrentUser(undefined);
-  navigate('/signin');
+  navigate('/signin', { force: true });
 }
 
 route('/', homeView);
@@ -111,7 +112,9 @@ registerDailyRoutes();
 onSessionLost(() => {
   setCurrentUser(undefined);
   if (location.pathname !== '/signin')
-    navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`);
+    navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, {
+      force: true,
+    });
 });
 
 void loadCurrentUser().then(() => {

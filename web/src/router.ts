@@ -25,6 +25,25 @@ let afterRender: (path: string) => void = () => undefined;
 let cleanup: (() => void) | undefined;
 let controller: AbortController | undefined;
 let host: HTMLElement | undefined;
+let leaveGuard: (() => string | undefined) | undefined;
+/** The address on screen, to go back to when a person stays after the back button. */
+let shownPath = '';
+
+/**
+ * Asks before leaving the current view: `guard` answers the question to ask (unsaved changes,
+ * say) or undefined to leave freely. It applies to the app's own links, {@link navigate}, the
+ * back and forward buttons, and closing or reloading the tab (`beforeunload`); it is dropped
+ * when the view is left. Pass undefined to remove it.
+ */
+export function setLeaveGuard(guard: (() => string | undefined) | undefined): void {
+  leaveGuard = guard;
+}
+
+/** True when the person may leave the current view (no guard, nothing unsaved, or confirmed). */
+export function mayLeave(): boolean {
+  const question = leaveGuard?.();
+  return !question || confirm(question);
+}
 
 /** Declares a route such as `/tasks/:key`. */
 export function route(path: string, view: View): void {
@@ -51,7 +70,19 @@ export function startRouter(
   notFound = options.notFound;
   if (options.guard) before = options.guard;
   if (options.rendered) afterRender = options.rendered;
-  window.addEventListener('popstate', () => void render());
+  window.addEventListener('popstate', () => {
+    if (location.pathname + location.search !== shownPath && !mayLeave()) {
+      // stay: put the address of the view on screen back
+      history.pushState(null, '', shownPath);
+      return;
+    }
+    void render();
+  });
+  window.addEventListener('beforeunload', (e) => {
+    if (!leaveGuard?.()) return;
+    e.preventDefault();
+    e.returnValue = '';
+  });
   document.addEventListener('click', (e) => {
     const a = (e.target as Element | null)?.closest?.('a');
     if (!a || a.target || a.hasAttribute('download') || e.defaultPrevented) return;
@@ -64,8 +95,12 @@ export function startRouter(
   void render();
 }
 
-/** Goes to `path` within the app. */
-export function navigate(path: string, options: { replace?: boolean } = {}): void {
+/**
+ * Goes to `path` within the app, unless the view's leave guard asks and the person stays;
+ * `force` leaves without asking (the session is gone, say).
+ */
+export function navigate(path: string, options: { replace?: boolean; force?: boolean } = {}): void {
+  if (!options.force && !mayLeave()) return;
   if (options.replace) history.replaceState(null, '', path);
   else history.pushState(null, '', path);
   void render();
@@ -79,6 +114,8 @@ export async function render(): Promise<void> {
   if (redirect && redirect !== location.pathname) {
     history.replaceState(null, '', redirect);
   }
+  leaveGuard = undefined;
+  shownPath = location.pathname + location.search;
   cleanup?.();
   cleanup = undefined;
   controller?.abort();

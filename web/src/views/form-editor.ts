@@ -5,6 +5,7 @@ import { FormEditor } from '@bpmn-io/form-js-editor';
 import { api, ApiError, describeError } from '../api';
 import {
   loadPlaceNames,
+  type DiffResponse,
   ownPlaces,
   placeName,
   placesAbove,
@@ -15,14 +16,20 @@ import {
 } from '../catalog';
 import { h, notice, replace, toast } from '../dom';
 import { mountForm, type FormSchema, type MountedForm } from '../form-view';
-import { formatTime, t } from '../i18n';
-import type { View } from '../router';
+import { formatTime, hasText, t } from '../i18n';
+import { setLeaveGuard, type View } from '../router';
 import { currentUser, type Me } from '../session';
 import { translateFormEditor } from './form-editor-translate';
 
 /** `GET /api/catalog/forms/:id/:place/versions/:version`. */
 interface FormVersion extends VersionSummary {
   schema: FormSchema;
+}
+
+/** `POST …/versions` and `…/rollback`. */
+interface SaveResponse {
+  changed: boolean;
+  version: VersionSummary;
 }
 
 /** A user task or start event that links a form (`zeebe:formDefinition formId`). */
@@ -131,6 +138,9 @@ export const formEditorView: View = async (main, ctx) => {
     return;
   }
   let baseVersion = start.baseVersion;
+  // the city bureau may save at any place of its city; others at their own places
+  const mine = ownPlaces(me);
+  const canSave = mine.includes(place) || mine.includes('city');
 
   const source = h('p', { class: 'meta' });
   const showSource = (from: Place, version: number) => {
@@ -158,6 +168,11 @@ export const formEditorView: View = async (main, ctx) => {
     t('forms.save'),
   );
   const versionsHost = h('div', { class: 'versions' });
+  const diffHost = h('section', {
+    class: 'card diff form-diff',
+    'aria-labelledby': 'form-diff-title',
+    hidden: true,
+  });
   const usesHost = h('div', { class: 'form-uses' });
   const checkStatus = h('p', { class: 'meta', role: 'status' }, t('modeler.linting'));
   const checkList = h('ul', { class: 'problems-list' });
@@ -211,12 +226,25 @@ export const formEditorView: View = async (main, ctx) => {
       h('h2', { id: 'form-versions-title' }, t('modeler.versions')),
       versionsHost,
     ),
+    diffHost,
   );
 
   const editor = new FormEditor({ container: editorHost });
   const translator = translateFormEditor(editorHost);
   let preview: MountedForm | undefined;
   let previewTimer: ReturnType<typeof setTimeout> | undefined;
+  // the schema as last loaded or saved: anything else on screen is unsaved
+  let savedSchema = '';
+  const currentSchema = () => JSON.stringify(editor.saveSchema());
+  setLeaveGuard(() =>
+    savedSchema && currentSchema() !== savedSchema ? t('forms.leave_unsaved') : undefined,
+  );
+
+  /** Shows `schema` in the editor as the saved state. */
+  async function load(schema: FormSchema): Promise<void> {
+    await editor.importSchema(schema);
+    savedSchema = currentSchema();
+  }
 
   let checkRun = 0;
 
@@ -272,12 +300,14 @@ export const formEditorView: View = async (main, ctx) => {
     saveButton.disabled = true;
     replace(saveStatus, h('p', { class: 'meta', role: 'status' }, t('forms.saving')));
     try {
-      const result = await api<{ changed: boolean; version: VersionSummary }>(
-        'POST',
-        `${base}/versions`,
-        { schema: editor.saveSchema(), comment: text, baseVersion },
-      );
+      const schema = editor.saveSchema();
+      const result = await api<SaveResponse>('POST', `${base}/versions`, {
+        schema,
+        comment: text,
+        baseVersion,
+      });
       if (ctx.signal.aborted) return;
+      savedSchema = JSON.stringify(schema);
       if (!result.changed) {
         replace(saveStatus, notice(t('modeler.unchanged'), 'info'));
         return;
@@ -319,44 +349,196 @@ export const formEditorView: View = async (main, ctx) => {
       }
     }
     if (ctx.signal.aborted) return;
+    if (!versions.length) {
+      replace(versionsHost, h('p', { class: 'empty' }, t('forms.no_versions')));
+      return;
+    }
+    const head = versions[0]!.version;
     replace(
       versionsHost,
-      versions.length
-        ? h(
-            'table',
-            { class: 'versions-table' },
-            h(
-              'thead',
-              {},
+      h(
+        'table',
+        { class: 'versions-table' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, t('modeler.col_version')),
+            h('th', { scope: 'col' }, t('modeler.comment')),
+            h('th', { scope: 'col' }, t('modeler.col_by')),
+            h('th', { scope: 'col' }, t('modeler.col_actions')),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          versions.map((v) => {
+            const previous = v.version > 1 ? String(v.version - 1) : v.basedOn[0];
+            return h(
+              'tr',
+              { 'data-version': v.version },
               h(
-                'tr',
+                'td',
                 {},
-                h('th', { scope: 'col' }, t('modeler.col_version')),
-                h('th', { scope: 'col' }, t('modeler.comment')),
-                h('th', { scope: 'col' }, t('modeler.col_by')),
+                t('modeler.version', { v: v.version }),
+                v.version === head ? h('span', { class: 'badge' }, t('modeler.current')) : null,
               ),
-            ),
-            h(
-              'tbody',
-              {},
-              versions.map((v, i) =>
+              h(
+                'td',
+                {},
+                v.comment,
+                v.action === 'rollback' && v.rollbackOf
+                  ? h(
+                      'span',
+                      { class: 'meta' },
+                      ` ${t('modeler.rollback_of', { v: v.rollbackOf })}`,
+                    )
+                  : null,
+              ),
+              h('td', {}, `${v.byName} · ${formatTime(v.at)}`),
+              h(
+                'td',
+                { class: 'row-actions' },
+                previous
+                  ? h(
+                      'button',
+                      {
+                        type: 'button',
+                        'data-action': 'diff',
+                        onclick: () => void showDiff(previous, String(v.version)),
+                      },
+                      t('modeler.diff_previous'),
+                    )
+                  : null,
+                v.version !== head
+                  ? h(
+                      'button',
+                      {
+                        type: 'button',
+                        'data-action': 'diff-current',
+                        onclick: () => void showDiff(String(v.version), String(head)),
+                      },
+                      t('modeler.diff'),
+                    )
+                  : null,
+                canSave && v.version !== head
+                  ? h(
+                      'button',
+                      {
+                        type: 'button',
+                        'data-action': 'rollback',
+                        onclick: () => void rollback(v.version, head),
+                      },
+                      t('modeler.rollback'),
+                    )
+                  : null,
+              ),
+            );
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** Saves version `version` again as the newest, and shows it in the editor. */
+  async function rollback(version: number, head: number): Promise<void> {
+    if (!confirm(t('forms.rollback_confirm', { v: version }))) return;
+    try {
+      const result = await api<SaveResponse>('POST', `${base}/rollback`, {
+        version,
+        baseVersion: head,
+        comment: t('modeler.rollback_comment', { v: version }),
+      });
+      if (ctx.signal.aborted) return;
+      baseVersion = result.version.version;
+      const detail = await api<FormVersion>('GET', `${base}/versions/${baseVersion}`);
+      if (ctx.signal.aborted) return;
+      await load(detail.schema);
+      showSource(place, baseVersion);
+      toast(t('modeler.rolled_back'));
+      replace(saveStatus, notice(t('forms.saved', { v: baseVersion }), 'ok'));
+      await Promise.all([showPreview(), showVersions()]);
+    } catch (err) {
+      replace(saveStatus, notice(describeError(err), 'error'));
+    }
+  }
+
+  /**
+   * The fields of two versions compared: added, removed and changed (with each changed
+   * property, old → new), from the server's diff of the schemas.
+   */
+  async function showDiff(from: string, to: string): Promise<void> {
+    let diff: DiffResponse;
+    try {
+      diff = await api<DiffResponse>(
+        'GET',
+        `${base}/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+      );
+    } catch (err) {
+      diffHost.hidden = false;
+      replace(diffHost, notice(describeError(err), 'error'));
+      return;
+    }
+    if (ctx.signal.aborted) return;
+    const label = (r: { place: Place; version: number }) =>
+      `${placeName(r.place)} ${t('modeler.version', { v: r.version })}`;
+    const { added, removed, changed } = diff.elements;
+    const field = (e: { id: string; name?: string }) =>
+      e.id === '(form)'
+        ? [t('forms.diff_form')]
+        : [e.name ? `${e.name} ` : '', h('code', {}, e.id)];
+    const entry = (kind: 'added' | 'removed', e: { id: string; name?: string }) =>
+      h(
+        'li',
+        { class: `diff-${kind}`, 'data-field': e.id },
+        h('span', { class: 'badge' }, t(`modeler.diff_${kind}`)),
+        ' ',
+        ...field(e),
+      );
+    diffHost.hidden = false;
+    replace(
+      diffHost,
+      h(
+        'h2',
+        { id: 'form-diff-title' },
+        t('modeler.diff_between', { a: label(diff.from), b: label(diff.to) }),
+      ),
+      added.length + removed.length + changed.length
+        ? h(
+            'ul',
+            { class: 'diff-list' },
+            added.map((e) => entry('added', e)),
+            removed.map((e) => entry('removed', e)),
+            changed.map((e) =>
+              h(
+                'li',
+                { class: 'diff-changed', 'data-field': e.id },
+                h('span', { class: 'badge' }, t('modeler.diff_changed')),
+                ' ',
+                ...field(e),
                 h(
-                  'tr',
-                  { 'data-version': v.version },
-                  h(
-                    'td',
-                    {},
-                    t('modeler.version', { v: v.version }),
-                    i === 0 ? h('span', { class: 'badge' }, t('modeler.current')) : null,
+                  'ul',
+                  { class: 'diff-attributes' },
+                  e.attributes.map((a) =>
+                    h(
+                      'li',
+                      { 'data-attribute': a.name },
+                      attributeName(a.name),
+                      '：',
+                      h('del', {}, readable(a.before)),
+                      ' → ',
+                      h('ins', {}, readable(a.after)),
+                    ),
                   ),
-                  h('td', {}, v.comment),
-                  h('td', {}, `${v.byName} · ${formatTime(v.at)}`),
                 ),
               ),
             ),
           )
-        : h('p', { class: 'empty' }, t('forms.no_versions')),
+        : h('p', { class: 'empty' }, t('forms.diff_none')),
     );
+    diffHost.scrollIntoView({ block: 'start' });
   }
 
   async function showUses(): Promise<void> {
@@ -403,7 +585,7 @@ export const formEditorView: View = async (main, ctx) => {
     previewTimer = setTimeout(() => void showPreview(), PREVIEW_DELAY_MS);
   });
   try {
-    await editor.importSchema(start.detail.schema);
+    await load(start.detail.schema);
   } catch (err) {
     replace(editorHost, notice(describeError(err), 'error'));
   }
@@ -420,6 +602,25 @@ export const formEditorView: View = async (main, ctx) => {
 };
 
 // helpers //////////
+
+/** A changed property as the diff names it: its name in the panel and its path. */
+function attributeName(path: string): HTMLElement {
+  const key = `forms.attr.${path}`;
+  return hasText(key) ? h('span', {}, `${t(key)} `, h('code', {}, path)) : h('code', {}, path);
+}
+
+/** A property value of the server's diff (JSON text) as a person reads it; ∅ when unset. */
+function readable(value: string | null): string {
+  if (value === null) return '∅';
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed === 'string') return parsed;
+    if (typeof parsed === 'boolean') return t(parsed ? 'forms.yes' : 'forms.no');
+  } catch {
+    // not JSON: shown as it is
+  }
+  return value;
+}
 
 /**
  * The steps that link form `id` in the processes that run at `place`: for each process, the

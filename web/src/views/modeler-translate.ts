@@ -71,6 +71,41 @@ const ZH: Record<string, string> = {
   'Camunda user task': 'Camunda 用户任务',
   'Job worker': '作业执行器',
   'Version tag': '版本标签',
+  // names and ids: the fields and the messages of an invalid id
+  'Process name': '流程名称',
+  'Participant Name': '参与者名称',
+  'Process ID': '流程标识',
+  'ID must be unique.': '标识不能与其他元素重复。',
+  'ID must not be empty.': '标识不能为空。',
+  'ID must not contain spaces.': '标识不能包含空格。',
+  'ID must not contain prefix.': '标识不能带前缀。',
+  'ID must be a valid QName.': '标识只能以字母或下划线开头，由字母、数字、下划线、连字符和点组成。',
+  // assignment: who works on a step
+  'Specify more than one group as a comma separated list.': '多个组请用英文逗号分隔。',
+  'Specify more than one user as a comma separated list.': '多个用户请用英文逗号分隔。',
+  'Define the assignment, schedule, and priority of the user task. Assignee, candidate groups, and candidate users can be combined. Use due date and follow-up date to express deadlines and urgency. ':
+    '设置用户任务的办理人、时间安排和优先级。办理人、候选组和候选用户可以同时填写；用到期时间和跟进时间表示期限和紧急程度。',
+  'Implement a user task managed by Camunda. To add a custom implementation, use a job worker. ':
+    '由流程引擎管理的用户任务。如需自定义实现，请使用作业执行器。',
+  'Learn more.': '了解更多。',
+  // form: which form a step shows
+  'Camunda Forms': 'Camunda 表单',
+  'Camunda Form (linked)': '关联表单（按标识）',
+  'Camunda Form (embedded)': '内嵌表单',
+  'Custom form key': '自定义表单键',
+  'Form key': '表单键',
+  'Form reference': '表单引用',
+  'Version tag by which the linked form will be referenced.': '按此版本标签引用关联的表单。',
+  'Link or embed a form created with the Camunda Forms editor. To associate a custom form, application, or URL to the user task, specify a form key. ':
+    '关联或内嵌在表单设计中制作的表单。如需关联自定义表单、应用或网址，请填写表单键。',
+  'Link a form created with the Camunda Forms editor. To associate a custom form, application, or URL to the user task, specify an external reference. ':
+    '关联在表单设计中制作的表单。如需关联自定义表单、应用或网址，请填写外部引用。',
+  'Link a form created with the Camunda Forms editor. Submitting this form will start a new process instance. ':
+    '关联在表单设计中制作的表单。提交此表单会启动一个新的流程实例。',
+  // task definition: which job worker does an automatic step
+  'Job type': '作业类型',
+  Retries: '重试次数',
+  'Implementation type': '实现类型',
 };
 
 function translate(template: string, replacements: Record<string, string> = {}): string {

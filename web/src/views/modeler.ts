@@ -17,7 +17,7 @@ import {
 } from '../catalog';
 import { h, notice, replace, toast } from '../dom';
 import { formatTime, t } from '../i18n';
-import type { View } from '../router';
+import { setLeaveGuard, type View } from '../router';
 import { currentUser } from '../session';
 import { zhTranslate } from './modeler-translate';
 
@@ -269,9 +269,13 @@ export const modelerView: View = async (main, ctx) => {
   let lintRun = 0;
   let lintTimer: ReturnType<typeof setTimeout> | undefined;
   let lastReport: LintReport | undefined;
+  // edits since the diagram was loaded, deployed or rolled back
+  let unsaved = false;
+  setLeaveGuard(() => (unsaved ? t('modeler.leave_unsaved') : undefined));
 
   async function load(xml: string): Promise<void> {
     await modeler.importXML(xml);
+    unsaved = false;
     canvasOf(modeler).zoom('fit-viewport', 'auto');
     scheduleLint(0);
   }
@@ -379,6 +383,7 @@ export const modelerView: View = async (main, ctx) => {
         baseVersion,
       });
       if (ctx.signal.aborted) return;
+      unsaved = false;
       if (!result.changed) {
         replace(deployStatus, notice(t('modeler.unchanged'), 'info'));
         return;
@@ -635,7 +640,11 @@ export const modelerView: View = async (main, ctx) => {
     diffHost.scrollIntoView({ block: 'start' });
   }
 
-  modeler.on('commandStack.changed', () => scheduleLint());
+  modeler.on('commandStack.changed', (e: { trigger?: string | null }) => {
+    // `clear` is the import of a version, not an edit
+    if (e.trigger !== 'clear') unsaved = true;
+    scheduleLint();
+  });
   try {
     await load(start.detail.xml);
   } catch (err) {
