@@ -266,6 +266,8 @@ export const zhCN = {
   'safety.not_checked_in': '该学生本次课后服务尚未签到',
   'safety.absent': '该学生本次课后服务缺勤，无需交接',
   'safety.future_incident': '事故发生时间不能晚于当前时间',
+  'staff.duplicate_id_number': '该身份证号的人员已在本校登记（待学校确认或已登记），不能重复登记',
+  'staff.duplicate_mobile': '该手机号已用于本校的另一份登记（待学校确认或已登记），不能重复登记',
   'safety.severity.minor': '轻微',
   'safety.severity.moderate': '一般',
   'safety.severity.serious': '较重',

@@ -1274,8 +1274,9 @@ describe('authorization matrix: domain endpoints', () => {
         staffName: '孙老师',
         gender: 'male',
         department: '教务处',
-        mobile: '13900003333',
-        idNumber: '411102199001011234',
+        // one person per actor: a person is registered once per school (409 otherwise)
+        mobile: `1390000${String(3000 + n)}`,
+        idNumber: `41110219900101${String(1000 + n)}`,
         isExternal: false,
       });
       expect(res.status).toBe(granted ? 201 : 403);

@@ -31,6 +31,13 @@ function idNumber(last = 'X'): string {
   return `41110219800101${String(idSeq).padStart(3, '0')}${last}`;
 }
 
+let mobileSeq = 300;
+/** A made-up mobile, different each call. */
+function mobile(): string {
+  mobileSeq += 1;
+  return `13800000${String(mobileSeq).padStart(3, '0')}`;
+}
+
 describe('staff registration end to end (engine, workers, inbox, real database)', () => {
   let h: DomainHarness;
   let tree: Awaited<ReturnType<DomainHarness['createOrgTree']>>;
@@ -79,7 +86,7 @@ describe('staff registration end to end (engine, workers, inbox, real database)'
     staffName: '陈静',
     gender: 'female',
     department: '教务处',
-    mobile: '13800000301',
+    mobile: mobile(),
     idNumber: idNumber(),
     isExternal: false,
     ...overrides,
@@ -130,7 +137,7 @@ describe('staff registration end to end (engine, workers, inbox, real database)'
 
   it('should register an in-service teacher with a clear record after the school confirms (附件2)', async () => {
     // given
-    const form = registration({ staffName: '陈静' });
+    const form = registration({ staffName: '陈静', mobile: '13800000299' });
 
     // when the school admin registers and confirms
     const res = await admin.post('/api/staff/registrations', form);
@@ -140,7 +147,7 @@ describe('staff registration end to end (engine, workers, inbox, real database)'
       staffName: '陈静',
       gender: 'female',
       department: '教务处',
-      mobile: '13800000301',
+      mobile: '13800000299',
       isExternal: false,
     });
     await confirm(res.body.instanceKey as string, { decision: 'approve' });
@@ -156,7 +163,7 @@ describe('staff registration end to end (engine, workers, inbox, real database)'
       schoolFullName: '漯河市源汇区测试小学',
       gender: 'female',
       department: '教务处',
-      mobile: '13800000301',
+      mobile: '13800000299',
       employment: 'in-service',
       registrationId: res.body.id,
     });
@@ -341,6 +348,53 @@ describe('staff registration end to end (engine, workers, inbox, real database)'
     const told = await notified(admin, 'staff-rejected', '何磊');
     expect(told.body).toContain('本学期不参与课后服务');
   }, 90_000);
+
+  it('should refuse a second registration of the same person at the school while one is pending or confirmed (409)', async () => {
+    // given a pending registration of 孙丽
+    const person = { staffName: '孙丽', idNumber: idNumber(), mobile: mobile() };
+    const first = await admin.post('/api/staff/registrations', registration(person));
+    expect(first.status).toBe(201);
+
+    // when the school registers the same ID number, or the same mobile, again
+    const sameId = await principal.post(
+      '/api/staff/registrations',
+      registration({ ...person, idNumber: person.idNumber.toLowerCase(), mobile: mobile() }),
+    );
+    const sameMobile = await admin.post(
+      '/api/staff/registrations',
+      registration({ ...person, idNumber: idNumber() }),
+    );
+
+    // then both are refused in Chinese, naming what is taken, and nothing is stored
+    expect(sameId.status).toBe(409);
+    expect(sameId.body).toMatchObject({
+      code: 'STAFF_DUPLICATE',
+      detail: '该身份证号的人员已在本校登记（待学校确认或已登记），不能重复登记',
+    });
+    expect(sameMobile.status).toBe(409);
+    expect(sameMobile.body.detail).toBe(
+      '该手机号已用于本校的另一份登记（待学校确认或已登记），不能重复登记',
+    );
+    const listed = await admin.agent.get('/api/staff/registrations?limit=200');
+    expect(
+      (listed.body.items as { staffName: string }[]).filter((r) => r.staffName === '孙丽'),
+    ).toHaveLength(1);
+    // and another school registers the same person
+    const elsewhere = await strangerAdmin.post('/api/staff/registrations', registration(person));
+    expect(elsewhere.status).toBe(201);
+
+    // when the school does not confirm the first registration
+    await confirm(first.body.instanceKey as string, { decision: 'reject', reason: '材料不全' });
+    await registrationIn(first.body.id as string, 'rejected');
+
+    // then the person may be registered again, and once confirmed, not a third time
+    const again = await admin.post('/api/staff/registrations', registration(person));
+    expect(again.status).toBe(201);
+    await confirm(again.body.instanceKey as string, { decision: 'approve' });
+    await registrationIn(again.body.id as string, 'registered');
+    const third = await admin.post('/api/staff/registrations', registration(person));
+    expect(third.status).toBe(409);
+  }, 120_000);
 
   it("should keep registrations to the school's admin, principal and bureaus", async () => {
     // given

@@ -7,6 +7,7 @@ export const STAFF_COLLECTIONS = {
   members: 'staff_members',
   badRecords: 'staff_bad_records',
   events: 'staff_events',
+  personKeys: 'staff_person_keys',
 } as const;
 
 /** Where a registration stands; `rejected` (the school did not confirm) is read from its process. */
@@ -91,12 +92,25 @@ export interface StaffEventDoc {
   data?: string;
 }
 
+/**
+ * A person's key at a school, held by the registration that claimed it: `_id` is
+ * `<schoolId>:id:<SHA-256 of the ID number>` or `<schoolId>:mobile:<mobile>`. Inserting it is
+ * the compare-and-swap that lets one registration of a person per school be pending or
+ * confirmed at a time; a refused or rejected registration's key is taken over.
+ */
+export interface StaffPersonKeyDoc {
+  _id: string;
+  registrationId: string;
+  createdAt: Date;
+}
+
 /** This slice's models. */
 export interface StaffModels {
   registrations: Model<RegistrationDoc>;
   members: Model<StaffMemberDoc>;
   badRecords: Model<BadRecordDoc>;
   events: Model<StaffEventDoc>;
+  personKeys: Model<StaffPersonKeyDoc>;
 }
 
 const opts = { versionKey: false } as const;
@@ -179,6 +193,11 @@ const eventSchema = new Schema<StaffEventDoc>(
   opts,
 );
 
+const personKeySchema = new Schema<StaffPersonKeyDoc>(
+  { _id: String, registrationId: str, createdAt: date },
+  opts,
+);
+
 /** Registers (once) and returns this slice's models on `connection`. */
 export function staffModels(connection: Connection): StaffModels {
   return {
@@ -196,5 +215,11 @@ export function staffModels(connection: Connection): StaffModels {
       STAFF_COLLECTIONS.badRecords,
     ),
     events: registerModel(connection, 'StaffEvent', eventSchema, STAFF_COLLECTIONS.events),
+    personKeys: registerModel(
+      connection,
+      'StaffPersonKey',
+      personKeySchema,
+      STAFF_COLLECTIONS.personKeys,
+    ),
   };
 }

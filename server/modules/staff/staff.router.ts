@@ -37,7 +37,7 @@ export function createStaffRouter(service: StaffService, requireSession: Request
       summary: 'Register a person for the service (附件2; school admin or principal)',
       body: registerBody,
       responses: { 201: { description: 'Submitted', schema: registrationView } },
-      errors: [403, 404, 422],
+      errors: [403, 404, 409, 422],
     },
     async ({ body }, _req, res) => {
       res.status(201).json(await service.register(currentPrincipal(res), body));

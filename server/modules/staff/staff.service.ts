@@ -2,7 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { abilityFor, accessibleQuery, subject } from '../../auth/abilities';
 import type { Principal } from '../../auth/principal';
 import { isDuplicateKey } from '../../db/models';
-import { NotFoundError, RuleViolationError, UserError, type RuleCitation } from '../../lib/errors';
+import {
+  ConflictError,
+  NotFoundError,
+  RuleViolationError,
+  UserError,
+  type RuleCitation,
+} from '../../lib/errors';
+import { t } from '../../lib/i18n';
 import { minutesOfDay } from '../../rules/dates';
 import { checkStaffMember } from '../../rules/staffing';
 import type { OrgModels, SchoolDoc } from '../org/org.model';
@@ -15,6 +22,7 @@ import type {
   StaffEventDoc,
   StaffMemberDoc,
   StaffModels,
+  StaffPersonKeyDoc,
 } from './staff.model';
 import type {
   BadRecordBody,
@@ -26,6 +34,9 @@ import type {
 
 /** The registration process (processes/staff-registration.bpmn). */
 export const STAFF_PROCESS = 'staff-registration';
+
+/** A person's key whose registration was never stored is someone else's after this long. */
+const ORPHAN_KEY_MS = 60_000;
 
 /** A registration as the API shows it. */
 export interface RegistrationView {
@@ -138,7 +149,13 @@ export class StaffService {
     };
     if (!abilityFor(p).can('create', subject('Staff', doc)))
       throw new UserError(403, 'FORBIDDEN', 'error.forbidden', 'may not register staff here');
-    await this.m.registrations.create(doc);
+    const keys = await this.claimPerson(doc);
+    try {
+      await this.m.registrations.create(doc);
+    } catch (err) {
+      await this.releasePerson(doc._id, keys);
+      throw err;
+    }
     try {
       const { schoolId: _ignored, ...form } = body;
       doc.instanceKey = await this.engine.startProcess(STAFF_PROCESS, doc.schoolId, {
@@ -152,6 +169,7 @@ export class StaffService {
       });
     } catch (err) {
       await this.m.registrations.deleteOne({ _id: doc._id });
+      await this.releasePerson(doc._id, keys);
       throw err;
     }
     await this.m.registrations.updateOne(
@@ -379,6 +397,65 @@ export class StaffService {
     const school = await this.org.schools.findById(schoolId ?? onlySchoolOf(p)).lean<SchoolDoc>();
     if (!school || !abilityFor(p).can('read', subject('School', school))) throw new NotFoundError();
     return school;
+  }
+
+  /**
+   * Claims the person's ID number and mobile at the school for a new registration: one
+   * registration of a person per school may be pending or confirmed at a time (409 naming
+   * which). A key held by a refused or rejected registration, or left by a registration that
+   * was never stored, is taken over.
+   */
+  private async claimPerson(doc: RegistrationDoc): Promise<string[]> {
+    const keys = [
+      {
+        key: `${doc.schoolId}:id:${recordKey(doc.idNumber)}`,
+        message: 'staff.duplicate_id_number',
+      },
+      { key: `${doc.schoolId}:mobile:${doc.mobile}`, message: 'staff.duplicate_mobile' },
+    ] as const;
+    const claimed: string[] = [];
+    try {
+      for (const { key, message } of keys) {
+        await this.claimKey(key, doc._id, () => new ConflictError(t(message), 'STAFF_DUPLICATE'));
+        claimed.push(key);
+      }
+    } catch (err) {
+      await this.releasePerson(doc._id, claimed);
+      throw err;
+    }
+    return claimed;
+  }
+
+  /** Inserts the key; takes it over from a registration no longer pending or confirmed. */
+  private async claimKey(key: string, registrationId: string, taken: () => Error): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.m.personKeys.create({ _id: key, registrationId, createdAt: new Date() });
+        return;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      const held = await this.m.personKeys.findById(key).lean<StaffPersonKeyDoc>();
+      if (!held) continue;
+      if (await this.holds(held)) throw taken();
+      await this.m.personKeys.deleteOne({ _id: key, registrationId: held.registrationId });
+    }
+    throw taken();
+  }
+
+  /** Whether a key's registration is still pending (its process running) or confirmed. */
+  private async holds(held: StaffPersonKeyDoc): Promise<boolean> {
+    const reg = await this.m.registrations.findById(held.registrationId).lean<RegistrationDoc>();
+    if (!reg) return Date.now() - held.createdAt.getTime() < ORPHAN_KEY_MS;
+    if (reg.status === 'registered') return true;
+    if (reg.status === 'refused') return false;
+    // submitted: pending while its process runs (or is being started); the school's "no" ends it
+    if (!reg.instanceKey) return Date.now() - new Date(reg.submittedAt).getTime() < ORPHAN_KEY_MS;
+    return (await this.engine.snapshot(reg.instanceKey))?.state === 'ACTIVE';
+  }
+
+  private async releasePerson(registrationId: string, keys: string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.m.personKeys.deleteOne({ _id: key, registrationId })));
   }
 
   private async forWorker(p: Principal, id: string): Promise<RegistrationDoc> {
