@@ -424,6 +424,27 @@ describe('process modeler and form editor in the browser', () => {
     await page.waitForURL(/\/forms$/);
     await page.getByRole('heading', { level: 2, name: '表单' }).waitFor();
 
+    // when the form is opened from the list, changed, and the browser's back button pressed
+    await page
+      .locator('.catalog-item[data-id="enrolment-co-review"]')
+      .getByRole('link', { name: /学校版本/ })
+      .click();
+    await page.locator('.form-editor-host [data-id="Field_coReviewDecision"]').waitFor();
+    await relabel(page, 'Field_coReviewDecision', '又一个未保存的标签');
+    await page.locator('.form-preview').getByText('又一个未保存的标签').waitFor();
+    asked.length = 0;
+    answer = 'dismiss';
+    await page.goBack();
+
+    // then the app asked, and choosing to stay keeps the editor and its address
+    await eventually(async () => asked.length > 0 || undefined, 10_000, 'the question');
+    expect(asked).toEqual([expect.stringMatching(/^confirm:表单有尚未保存的修改/)]);
+    await page.waitForURL(/\/forms\/enrolment-co-review\/school\.school-yh1$/);
+    await page.locator('.form-preview').getByText('又一个未保存的标签').waitFor();
+    answer = 'accept';
+    await page.locator('.back a').click();
+    await page.waitForURL(/\/forms$/);
+
     // given the modeler, untouched: leaving asks nothing
     await page.goto(`/modeler/${PROCESS}/${SCHOOL}`);
     await page.locator('.modeler-canvas [data-element-id="SchoolApproval"]').waitFor();
@@ -501,5 +522,9 @@ describe('process modeler and form editor in the browser', () => {
       .locator('.deploy-status [role="alert"]', { hasText: '源汇区演示第一小学' })
       .waitFor();
     await w.shot(city, 'modeler-city-affected-variants');
+
+    // and a county's place is named by the county, not its id
+    await city.goto(`/modeler/${PROCESS}/county.county-411102`);
+    await city.getByRole('heading', { level: 1, name: /县区版本（源汇区）/ }).waitFor();
   }, 180_000);
 });
