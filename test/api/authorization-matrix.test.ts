@@ -199,6 +199,7 @@ describe('authorization matrix', () => {
   it('should refuse every endpoint without a session', async () => {
     for (const path of [
       '/api/auth/me',
+      '/api/org/counties',
       '/api/org/schools',
       '/api/org/classes',
       '/api/org/students',
