@@ -1,10 +1,11 @@
 import { shanghaiDate } from '../../server/rules/dates';
 import type { TradeBillRow } from '../../server/integrations/wechatpay/trade-bill';
+import { CSRF_HEADER } from '../../server/modules/auth';
 import { paymentModels } from '../../server/modules/payments/payments.model';
 import { eventually } from '../fixtures/engine';
 import { startDomainHarness, type DomainHarness } from '../fixtures/domain';
 import { schoolScope, signIn, type OrgTree, type SignedInClient } from '../fixtures/identity';
-import { makeWechatPayKeys } from '../integrations/fakes/wechatpay-keys';
+import { makeWechatPayKeys, type WechatPayTestKeys } from '../integrations/fakes/wechatpay-keys';
 import { startFakeWechatPay, type FakeWechatPay } from '../integrations/fakes/wechatpay-server';
 
 /**
@@ -30,13 +31,14 @@ type Discrepancy = {
 describe('a WeChat Pay reconciliation difference in the inbox', () => {
   let h: DomainHarness;
   let fake: FakeWechatPay;
+  let keys: WechatPayTestKeys;
   let tree: OrgTree;
   let admin: SignedInClient;
   let adminId: string;
   let seq = 0;
 
   beforeAll(async () => {
-    const keys = makeWechatPayKeys();
+    keys = makeWechatPayKeys();
     fake = await startFakeWechatPay(keys, { mchId: MCH_ID, appId: APP_ID, mode: 'public-key' });
     h = await startDomainHarness({
       wechatPay: {
@@ -218,6 +220,51 @@ describe('a WeChat Pay reconciliation difference in the inbox', () => {
     );
     const after = await discrepancyOf(outTradeNo, () => true);
     expect(after).toMatchObject({ resolution: '已核对，系对账日切差异', resolvedBy: adminId });
+  }, 120_000);
+
+  it('should give a payment of no order of ours to the school whose merchant received it', async () => {
+    // given the school's own merchant, and a payment in its trade bill we have no order for
+    const saved = await admin.agent
+      .put(`/api/payments/merchants/school/${tree.school._id}`)
+      .set(CSRF_HEADER, admin.csrfToken)
+      .send({
+        mchId: MCH_ID,
+        appId: APP_ID,
+        serialNo: keys.merchant.serialNo,
+        privateKeyPem: keys.merchant.privatePem,
+        apiV3Key: keys.apiV3Key,
+      });
+    expect(saved.status).toBe(200);
+    const date = shanghaiDate(new Date(Date.now() - 2 * 86_400_000));
+    fake.addBillRow(date, billRow(date, 'STRANGER0002', '4200000000000099998', 1234));
+
+    // when the day is reconciled
+    await h.payments.reconcile(MCH_ID, date);
+
+    // then the school's admin has the task, and resolves it
+    const task = await eventually(
+      async () => {
+        for (const t of await reviewTasks()) {
+          const detail = await admin.agent.get(`/api/tasks/${t.key}`);
+          if (detail.body.variables?.outTradeNo === 'STRANGER0002') return detail.body;
+        }
+        return undefined;
+      },
+      30_000,
+      'the review task of the unknown payment',
+    );
+    expect(task.variables).toMatchObject({
+      kind: '账单中有一笔本系统没有的收款',
+      billYuan: '12.34',
+      ourYuan: null,
+      schoolId: tree.school._id,
+    });
+    const done = await admin.post(`/api/tasks/${task.key}/complete`, {
+      variables: { resolution: '系家长误扫其他缴费码，已原路退回' },
+    });
+    expect(done.status).toBe(204);
+    const resolved = await discrepancyOf('STRANGER0002', (d) => Boolean(d.resolvedAt));
+    expect(resolved).toMatchObject({ kind: 'unknown-payment', resolvedBy: adminId });
   }, 120_000);
 });
 

@@ -76,7 +76,7 @@ export async function composePayments(deps: {
           ? await org.schools.findById(raised.schoolId).lean()
           : null;
       const d = school ? { ...raised, cityId: school.cityId, countyId: school.countyId } : raised;
-      // nobody to give the task to without a school or county (a payment of no order)
+      // nobody to give the task to without a place (no order, the environment's merchant)
       if (process && (d.schoolId || d.countyId))
         await process.start(d).catch((err: unknown) => {
           deps.logger.warn({ err, id: d._id }, 'starting the discrepancy process failed');

@@ -17,6 +17,7 @@ import type { MerchantDirectory } from './merchants';
 import type {
   DiscrepancyDoc,
   DiscrepancyKind,
+  MerchantSettingsDoc,
   PaymentDoc,
   PaymentModels,
   PaymentOrderDoc,
@@ -617,6 +618,7 @@ export class PaymentsService {
         : null;
       if (order) Object.assign(doc, placeOf(order));
     }
+    if (!doc.schoolId && !doc.countyId) Object.assign(doc, await this.merchantPlace(mchId));
     try {
       await this.m.discrepancies.create(doc);
     } catch (err) {
@@ -633,6 +635,22 @@ export class PaymentsService {
       this.deps.logger.warn({ err, id: doc._id }, 'telling of a payment discrepancy failed');
     }
     return 1;
+  }
+
+  /**
+   * The place a merchant's settings were entered for, for a difference of no order of ours (a
+   * payment or refund we know nothing of): the school when one school entered it, the county
+   * when only schools of one county (or the county) did, else none (the environment's merchant).
+   */
+  private async merchantPlace(
+    mchId: string,
+  ): Promise<Pick<DiscrepancyDoc, 'cityId' | 'countyId' | 'schoolId'>> {
+    const places = await this.m.merchants.find({ mchId }).lean<MerchantSettingsDoc[]>();
+    const first = places[0];
+    if (!first || places.some((p) => p.countyId !== first.countyId)) return {};
+    if (places.length === 1 && first.schoolId)
+      return { cityId: first.cityId, countyId: first.countyId, schoolId: first.schoolId };
+    return { cityId: first.cityId, countyId: first.countyId };
   }
 
   private async refundWhole(
