@@ -119,12 +119,15 @@ describe('the school day in the browser', () => {
     await eventually(
       async () => {
         await parent.goto('/applications');
-        await parent.locator('#incidents').waitFor();
+        // the section loads its list after it appears: wait for the list (or its empty line)
+        // before reading it, so a slow answer is not cut short by the next reload
+        const loaded = parent.locator('#incidents').locator('.incident-list, .empty, .notice');
+        await loaded.first().waitFor({ timeout: 30_000 });
         return (
           (await parent.locator('#incidents').textContent())?.includes('左膝擦伤') || undefined
         );
       },
-      60_000,
+      90_000,
       "the incident in the parent's portal",
     );
     await w.shot(parent, 'daily-06-parent-incident');
