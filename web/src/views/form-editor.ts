@@ -20,6 +20,7 @@ import { formatTime, hasText, t } from '../i18n';
 import { setLeaveGuard, type View } from '../router';
 import { currentUser, type Me } from '../session';
 import { translateFormEditor } from './form-editor-translate';
+import { showVersionsTable } from './versions-table';
 
 /** `GET /api/catalog/forms/:id/:place/versions/:version`. */
 interface FormVersion extends VersionSummary {
@@ -337,109 +338,16 @@ export const formEditorView: View = async (main, ctx) => {
   }
 
   async function showVersions(): Promise<void> {
-    let versions: VersionSummary[];
-    try {
-      versions = (await api<{ items: VersionSummary[] }>('GET', `${base}/versions`)).items;
-    } catch (err) {
-      // a place without a version of its own yet
-      if (err instanceof ApiError && err.status === 404) versions = [];
-      else {
-        replace(versionsHost, notice(describeError(err), 'error'));
-        return;
-      }
-    }
-    if (ctx.signal.aborted) return;
-    if (!versions.length) {
-      replace(versionsHost, h('p', { class: 'empty' }, t('forms.no_versions')));
-      return;
-    }
-    const head = versions[0]!.version;
-    replace(
-      versionsHost,
-      h(
-        'table',
-        { class: 'versions-table' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', { scope: 'col' }, t('modeler.col_version')),
-            h('th', { scope: 'col' }, t('modeler.comment')),
-            h('th', { scope: 'col' }, t('modeler.col_by')),
-            h('th', { scope: 'col' }, t('modeler.col_actions')),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          versions.map((v) => {
-            const previous = v.version > 1 ? String(v.version - 1) : v.basedOn[0];
-            return h(
-              'tr',
-              { 'data-version': v.version },
-              h(
-                'td',
-                {},
-                t('modeler.version', { v: v.version }),
-                v.version === head ? h('span', { class: 'badge' }, t('modeler.current')) : null,
-              ),
-              h(
-                'td',
-                {},
-                v.comment,
-                v.action === 'rollback' && v.rollbackOf
-                  ? h(
-                      'span',
-                      { class: 'meta' },
-                      ` ${t('modeler.rollback_of', { v: v.rollbackOf })}`,
-                    )
-                  : null,
-              ),
-              h('td', {}, `${v.byName} · ${formatTime(v.at)}`),
-              h(
-                'td',
-                { class: 'row-actions' },
-                previous
-                  ? h(
-                      'button',
-                      {
-                        type: 'button',
-                        'data-action': 'diff',
-                        onclick: () => void showDiff(previous, String(v.version)),
-                      },
-                      t('modeler.diff_previous'),
-                    )
-                  : null,
-                v.version !== head
-                  ? h(
-                      'button',
-                      {
-                        type: 'button',
-                        'data-action': 'diff-current',
-                        onclick: () => void showDiff(String(v.version), String(head)),
-                      },
-                      t('modeler.diff'),
-                    )
-                  : null,
-                canSave && v.version !== head
-                  ? h(
-                      'button',
-                      {
-                        type: 'button',
-                        'data-action': 'rollback',
-                        onclick: () => void rollback(v.version, head),
-                      },
-                      t('modeler.rollback'),
-                    )
-                  : null,
-              ),
-            );
-          }),
-        ),
-      ),
-    );
+    await showVersionsTable({
+      base,
+      host: versionsHost,
+      signal: ctx.signal,
+      emptyText: t('forms.no_versions'),
+      canRollback: canSave,
+      diffWithCurrent: true,
+      onDiff: (from, to) => void showDiff(from, to),
+      onRollback: (version, head) => void rollback(version, head),
+    });
   }
 
   /** Saves version `version` again as the newest, and shows it in the editor. */
