@@ -323,7 +323,11 @@ export class BillingService {
         { _id: { $in: open.map((b) => b._id) }, status: 'open' },
         { $set: { status: 'overdue', updatedAt: new Date() } },
       );
-    return { overdueBillCount: summarize(await this.billsOfRun(schoolId, month)).overdueBillCount };
+    // a bill paid while this ran may have been marked overdue over its payment (FerretDB 1.24
+    // checks the filter and rewrites the whole document apart): the settlement, inserted once,
+    // is the truth, and puts the bill back to paid
+    const bills = await this.repairSettled(await this.billsOfRun(schoolId, month));
+    return { overdueBillCount: summarize(bills).overdueBillCount };
   }
 
   /**
@@ -333,7 +337,8 @@ export class BillingService {
    * when none). Recorded once per bill.
    */
   async recordWithdrawal(p: Principal, billId: string, body: WithdrawalBody): Promise<BillView> {
-    const bill = await this.forWorker(p, billId);
+    const [bill] = await this.repairSettled([await this.forWorker(p, billId)]);
+    if (!bill) throw new NotFoundError(`no bill ${billId}`);
     if (bill.withdrawal) return billView(bill);
     const paid = bill.status === 'paid';
     const base = paid ? (bill.paidFen ?? 0) : bill.status === 'waived' ? 0 : bill.amountFen;
@@ -612,6 +617,32 @@ export class BillingService {
     if (bill.outTradeNo)
       await this.m.paymentOrders.updateOne({ _id: bill.outTradeNo }, { $set: { status: 'paid' } });
     await this.ledger.recordIncome(bill, s);
+  }
+
+  /**
+   * The bills as their settlements say: a bill with a settlement (inserted once per bill, the
+   * truth about its payment) that does not show as paid — a concurrent update wrote over it —
+   * is put back to paid. Answers the bills as they are now.
+   */
+  private async repairSettled(bills: BillDoc[]): Promise<BillDoc[]> {
+    const unpaid = bills.filter((b) => b.status !== 'paid' && b.status !== 'waived');
+    if (!unpaid.length) return bills;
+    // by `_id`, one each: the only lookup FerretDB 1.24 serves from an index (ADR 0003)
+    const settlements = (
+      await Promise.all(
+        unpaid.map((b) => this.m.settlements.findById(settlementIdOf(b._id)).lean<SettlementDoc>()),
+      )
+    ).filter((x): x is SettlementDoc => Boolean(x));
+    if (!settlements.length) return bills;
+    for (const s of settlements)
+      await this.applySettlement(
+        unpaid.find((b) => b._id === s.billId)!,
+        s,
+      );
+    const fresh = await Promise.all(
+      settlements.map((s) => this.m.bills.findById(s.billId).lean<BillDoc>()),
+    );
+    return bills.map((b) => fresh.find((f) => f?._id === b._id) ?? b);
   }
 
   private billsOfRun(schoolId: string, month: string): Promise<BillDoc[]> {
