@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { eventually } from '../fixtures/engine';
+import { completeTask as complete, taskOf } from '../fixtures/inbox-tasks';
 import { startDomainHarness, type DomainHarness } from '../fixtures/domain';
 import {
   buildStudent,
@@ -69,30 +70,6 @@ async function world(h: DomainHarness) {
 }
 
 type World = Awaited<ReturnType<typeof world>>;
-
-async function taskOf(client: SignedInClient, instanceKey: string, elementId: string) {
-  return eventually(
-    async () => {
-      const res = await client.agent.get('/api/tasks?view=groups&size=100');
-      return (res.body.items as Task[]).find(
-        (t) => t.elementId === elementId && t.processInstanceKey === instanceKey,
-      );
-    },
-    30_000,
-    `${elementId} task`,
-  );
-}
-
-async function complete(
-  client: SignedInClient,
-  instanceKey: string,
-  elementId: string,
-  variables: Record<string, unknown>,
-) {
-  const task = await taskOf(client, instanceKey, elementId);
-  const res = await client.post(`/api/tasks/${task.key}/complete`, { variables });
-  expect(res.status).toBe(204);
-}
 
 async function notified(client: SignedInClient, template: string, claimId: string) {
   return eventually(

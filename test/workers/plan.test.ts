@@ -1,4 +1,5 @@
 import { eventually } from '../fixtures/engine';
+import { taskOf } from '../fixtures/inbox-tasks';
 import { startDomainHarness, type DomainHarness } from '../fixtures/domain';
 import {
   buildStudent,
@@ -44,19 +45,6 @@ describe('school service plan end to end (engine, workers, inbox, real database)
       county: await as('countyBureau', { cityId: tree.cityId, countyId: tree.county._id }),
       parent: await as('parent', classScope(tree), 'parent'),
     };
-  }
-
-  async function taskOf(client: SignedInClient, instanceKey: string, elementId: string) {
-    return eventually(
-      async () => {
-        const res = await client.agent.get('/api/tasks?view=groups&size=100');
-        return (
-          res.body.items as { key: string; elementId: string; processInstanceKey: string }[]
-        ).find((t) => t.elementId === elementId && t.processInstanceKey === instanceKey);
-      },
-      30_000,
-      `${elementId} task`,
-    );
   }
 
   async function complete(

@@ -1,4 +1,5 @@
 import { eventually } from '../fixtures/engine';
+import { completeTask as complete, taskOf } from '../fixtures/inbox-tasks';
 import { startDomainHarness, type DomainHarness } from '../fixtures/domain';
 import {
   buildStudent,
@@ -78,30 +79,6 @@ type World = Awaited<ReturnType<typeof world>>;
 /** An hour ago, in the session of today's plan. */
 function occurredAt(): string {
   return new Date(Date.now() - 3_600_000).toISOString();
-}
-
-async function taskOf(client: SignedInClient, instanceKey: string, elementId: string) {
-  return eventually(
-    async () => {
-      const res = await client.agent.get('/api/tasks?view=groups&size=100');
-      return (res.body.items as Task[]).find(
-        (t) => t.elementId === elementId && t.processInstanceKey === instanceKey,
-      );
-    },
-    30_000,
-    `${elementId} task`,
-  );
-}
-
-async function complete(
-  client: SignedInClient,
-  instanceKey: string,
-  elementId: string,
-  variables: Record<string, unknown>,
-) {
-  const task = await taskOf(client, instanceKey, elementId);
-  const res = await client.post(`/api/tasks/${task.key}/complete`, { variables });
-  expect(res.status).toBe(204);
 }
 
 async function notified(client: SignedInClient, template: string, incidentId: string) {

@@ -1,4 +1,5 @@
 import { eventually } from '../fixtures/engine';
+import { taskOf } from '../fixtures/inbox-tasks';
 import { startDomainHarness, type DomainHarness } from '../fixtures/domain';
 import { buildStudent, schoolScope, signIn, type SignedInClient } from '../fixtures/identity';
 import { orgModels } from '../../server/modules/org/org.model';
@@ -91,19 +92,6 @@ describe('staff registration end to end (engine, workers, inbox, real database)'
     isExternal: false,
     ...overrides,
   });
-
-  async function taskOf(client: SignedInClient, instanceKey: string, elementId: string) {
-    return eventually(
-      async () => {
-        const res = await client.agent.get('/api/tasks?view=groups&size=100');
-        return (res.body.items as Task[]).find(
-          (t) => t.elementId === elementId && t.processInstanceKey === instanceKey,
-        );
-      },
-      30_000,
-      `${elementId} task`,
-    );
-  }
 
   async function confirm(instanceKey: string, variables: Record<string, unknown>) {
     const task = await taskOf(admin, instanceKey, 'SchoolConfirmation');
