@@ -507,6 +507,34 @@ describe('monthly billing end to end (engine, workers, API, real database)', () 
       categoryName: '参与课后服务人员补助',
     });
   });
+
+  it('should keep a paid bill paid when marking the run overdue wrote over its payment', async () => {
+    // given September's paid bill of the ordinary child, and an overdue marking that wrote
+    // over the payment (the lost update FerretDB 1.24 allows between concurrent writers)
+    const worker = await h.createUser({
+      kind: 'service',
+      memberships: [{ role: 'worker', scope: { cityId: a.cityId } }],
+    });
+    const paid = billOf(await billsOf(adminA, `month=2026-09&schoolId=${a.school._id}`), normal);
+    expect(paid.status).toBe('paid');
+    await billingModels(h.db.connection).bills.updateOne(
+      { _id: paid.id },
+      { $set: { status: 'overdue' } },
+    );
+
+    // when the run marks its unpaid bills overdue again
+    const res = await request(h.app)
+      .post(`/api/billing/runs/${a.school._id}/2026-09/overdue`)
+      .auth(worker.username!, worker.password)
+      .send({});
+
+    // then the settlement puts the bill back to paid, and it is not counted overdue
+    expect(res.status).toBe(200);
+    expect(res.body.overdueBillCount).toBe(0);
+    const after = billOf(await billsOf(adminA, `month=2026-09&schoolId=${a.school._id}`), normal);
+    expect(after).toMatchObject({ status: 'paid', paidFen: paid.paidFen });
+  });
+
   it('should refuse to record a bill with a charge other than the service’s own, naming FEE-NO-ABUSE', async () => {
     // given a job worker's account (the create-bills worker's route)
     const worker = await h.createUser({
