@@ -94,6 +94,30 @@ describe('booting the server', () => {
     ]);
   });
 
+  it('should say in one sentence to install Go or set MONGODB_URI when it cannot build the database', async () => {
+    // given a machine with neither a built FerretDB nor Go on the PATH
+    const toolsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-no-tools-'));
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-boot-'));
+    try {
+      // when
+      const res = await boot({
+        PATH: '/nonexistent',
+        KEHOU_TOOLS_DIR: toolsDir,
+        DATA_DIR: dataDir,
+      });
+
+      // then
+      expect(res.code).toBe(1);
+      expect(res.stderr.trim().split('\n')).toEqual([
+        'cannot start: The embedded database needs Go ≥ 1.22 to build FerretDB: install Go (https://go.dev/dl/) or set MONGODB_URI to a MongoDB or FerretDB server.',
+      ]);
+      expect(fs.readdirSync(toolsDir)).toEqual([]);
+    } finally {
+      fs.rmSync(toolsDir, { recursive: true, force: true });
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('should leave no FerretDB behind when the server is killed with SIGKILL', async () => {
     // given a server on the embedded database
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-boot-'));
@@ -128,39 +152,42 @@ describe('booting the server', () => {
     }
   });
 
-  it('should stop the embedded FerretDB on SIGTERM and exit 0', async () => {
-    // given
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-boot-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        PORT: '0',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'info',
-      },
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<number | null>((resolve) =>
-      child.on('exit', (code) => resolve(code)),
-    );
-    try {
-      const ferretPid = await waitFor(() => {
-        const m = /FerretDB v[\d.]+ \(pid (\d+)\)/.exec(out);
-        return m && out.includes('listening on http') ? Number(m[1]) : undefined;
-      }, 60_000);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'should stop the embedded FerretDB on %s and exit 0',
+    async (signal) => {
+      // given
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-boot-'));
+      const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          PORT: '0',
+          DATA_DIR: dataDir,
+          LOG_LEVEL: 'info',
+        },
+      });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => resolve(code)),
+      );
+      try {
+        const ferretPid = await waitFor(() => {
+          const m = /FerretDB v[\d.]+ \(pid (\d+)\)/.exec(out);
+          return m && out.includes('listening on http') ? Number(m[1]) : undefined;
+        }, 60_000);
 
-      // when
-      child.kill('SIGTERM');
+        // when
+        child.kill(signal);
 
-      // then
-      expect(await exited).toBe(0);
-      expect(isAlive(ferretPid)).toBe(false);
-    } finally {
-      child.kill('SIGKILL');
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+        // then
+        expect(await exited).toBe(0);
+        expect(isAlive(ferretPid)).toBe(false);
+      } finally {
+        child.kill('SIGKILL');
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
 });
