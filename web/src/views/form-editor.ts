@@ -9,7 +9,6 @@ import {
   ownPlaces,
   placeName,
   placesAbove,
-  startingPoint,
   type HeadItem,
   type Place,
   type VersionSummary,
@@ -20,6 +19,7 @@ import { formatTime, hasText, t } from '../i18n';
 import { setLeaveGuard, type View } from '../router';
 import { currentUser, type Me } from '../session';
 import { translateFormEditor } from './form-editor-translate';
+import { openAtPlace } from './open-at-place';
 import { showVersionsTable } from './versions-table';
 
 /** `GET /api/catalog/forms/:id/:place/versions/:version`. */
@@ -118,38 +118,17 @@ export const formListView: View = async (main, ctx) => {
  * the process steps that link the form.
  */
 export const formEditorView: View = async (main, ctx) => {
-  const id = ctx.params.id!;
-  const place = ctx.params.place!;
-  const me = currentUser()!;
+  const opened = await openAtPlace<FormVersion>(main, ctx, {
+    kind: 'forms',
+    listHref: '/forms',
+    title: t('forms.title'),
+    emptyText: t('forms.empty'),
+  });
+  if (!opened) return;
+  const { id, place, me, back, heading, start, canSave, source, showSource } = opened;
   const base = formPath(id, place);
-  const back = h('p', { class: 'back' }, h('a', { href: '/forms' }, `‹ ${t('forms.title')}`));
-  replace(main, back, h('p', {}, t('app.loading')));
-
-  let start: Awaited<ReturnType<typeof startingPoint<FormVersion>>>;
-  try {
-    await loadPlaceNames();
-    start = await startingPoint<FormVersion>('forms', id, place, me);
-  } catch (err) {
-    replace(main, back, h('h1', {}, t('app.error')), notice(describeError(err), 'error'));
-    return;
-  }
-  if (ctx.signal.aborted) return;
-  if (!start) {
-    replace(main, back, h('h1', {}, t('forms.title')), notice(t('forms.empty'), 'error'));
-    return;
-  }
   let baseVersion = start.baseVersion;
-  // the city bureau may save at any place of its city; others at their own places
-  const mine = ownPlaces(me);
-  const canSave = mine.includes(place) || mine.includes('city');
 
-  const source = h('p', { class: 'meta' });
-  const showSource = (from: Place, version: number) => {
-    source.textContent = t('modeler.source', {
-      source: `${placeName(from)} ${t('modeler.version', { v: version })}`,
-    });
-  };
-  showSource(start.from, start.version);
   const editorHost = h('div', {
     class: 'form-editor-host',
     role: 'region',
@@ -182,7 +161,7 @@ export const formEditorView: View = async (main, ctx) => {
   replace(
     main,
     back,
-    h('h1', {}, t('modeler.heading', { name: start.detail.name ?? id, place: placeName(place) })),
+    heading,
     source,
     h(
       'div',

@@ -8,7 +8,6 @@ import {
   loadPlaceNames,
   ownPlaces,
   placeName,
-  startingPoint,
   type DiffResponse,
   type HeadItem,
   type LintProblem,
@@ -20,6 +19,7 @@ import { formatTime, t } from '../i18n';
 import { setLeaveGuard, type View } from '../router';
 import { currentUser } from '../session';
 import { zhTranslate } from './modeler-translate';
+import { openAtPlace } from './open-at-place';
 import { showVersionsTable } from './versions-table';
 
 /** `GET /api/catalog/processes/:id/:place/versions/:version`. */
@@ -152,38 +152,18 @@ export const modelerListView: View = async (main, ctx) => {
  * compared (coloured on two diagrams) and rolled back.
  */
 export const modelerView: View = async (main, ctx) => {
-  const id = ctx.params.id!;
-  const place = ctx.params.place!;
-  const me = currentUser()!;
+  const opened = await openAtPlace<ProcessVersion>(main, ctx, {
+    kind: 'processes',
+    listHref: '/modeler',
+    title: t('modeler.title'),
+    emptyText: t('modeler.empty'),
+    sourceAttrs: { 'data-testid': 'modeler-source' },
+  });
+  if (!opened) return;
+  const { id, place, back, heading, start, canSave: canDeploy, source, showSource } = opened;
   const base = processPath(id, place);
-  const back = h('p', { class: 'back' }, h('a', { href: '/modeler' }, `‹ ${t('modeler.title')}`));
-  replace(main, back, h('p', {}, t('app.loading')));
-
-  let start: Awaited<ReturnType<typeof startingPoint<ProcessVersion>>>;
-  try {
-    await loadPlaceNames();
-    start = await startingPoint<ProcessVersion>('processes', id, place, me);
-  } catch (err) {
-    replace(main, back, h('h1', {}, t('app.error')), notice(describeError(err), 'error'));
-    return;
-  }
-  if (ctx.signal.aborted) return;
-  if (!start) {
-    replace(main, back, h('h1', {}, t('modeler.title')), notice(t('modeler.empty'), 'error'));
-    return;
-  }
   let baseVersion = start.baseVersion;
-  // the city bureau may deploy at any place of its city; others at their own places
-  const mine = ownPlaces(me);
-  const canDeploy = mine.includes(place) || mine.includes('city');
 
-  const source = h('p', { class: 'meta', 'data-testid': 'modeler-source' });
-  const showSource = (from: Place, version: number) => {
-    source.textContent = t('modeler.source', {
-      source: `${placeName(from)} ${t('modeler.version', { v: version })}`,
-    });
-  };
-  showSource(start.from, start.version);
   const canvasHost = h('div', {
     class: 'modeler-canvas',
     role: 'region',
@@ -215,7 +195,7 @@ export const modelerView: View = async (main, ctx) => {
   replace(
     main,
     back,
-    h('h1', {}, t('modeler.heading', { name: start.detail.name ?? id, place: placeName(place) })),
+    heading,
     source,
     h('div', { class: 'modeler-layout' }, canvasHost, propertiesHost),
     h(
