@@ -85,6 +85,7 @@ export const zhCN = {
   'audit.summary.membership.grant': '{place}：授予 {name} {role} 角色',
   'audit.summary.membership.revoke': '{place}：撤销 {name} 的 {role} 角色',
   'membership.not_own': '不能撤销自己的角色，请由上级管理员操作',
+  'membership.changed': '该人员的角色刚被他人修改，请刷新后重试',
   'audit.summary.parameters.values': '{place}：修改课后服务参数（季节、最早结束时间、放学后时长）',
   'audit.summary.parameters.fee-propose': '{place}：提出自定收费标准 每生每月 {yuan} 元',
   'audit.summary.parameters.fee-approve': '{place}：收费标准 每生每月 {yuan} 元 {status}',

@@ -281,4 +281,103 @@ describe('staff and their roles', () => {
       `school:${a.school._id}:admin`,
     );
   });
+  it('should keep both roles when two admins give one person a role at the same instant', async () => {
+    // given a teacher of school A, and its admin and principal, each with a role to give
+    for (let round = 0; round < 5; round++) {
+      const phone = newPhone();
+      const created = await adminA.post('/api/users/staff', {
+        displayName: `并发${round}`,
+        phone,
+        membership: { role: 'teacher', level: 'school', placeId: a.school._id },
+      });
+      const id = created.body.user.id as string;
+      const teacher = await signIn(h.app, { phone, password: created.body.initialPassword });
+
+      // when the admin gives the class-teacher role and the principal the committee role at once
+      // (while the teacher signs in again on another device)
+      const [byAdmin, byPrincipal] = await Promise.all([
+        adminA.post(`/api/users/${id}/memberships`, {
+          role: 'classTeacher',
+          level: 'class',
+          placeId: a.class._id,
+        }),
+        principalA.post(`/api/users/${id}/memberships`, {
+          role: 'committee',
+          level: 'school',
+          placeId: a.school._id,
+        }),
+        signIn(h.app, { phone, password: created.body.initialPassword }),
+      ]);
+
+      // then both changes hold: in the answers, the list, and the teacher's next request
+      expect(byAdmin.status).toBe(200);
+      expect(byPrincipal.status).toBe(200);
+      const roles = (m: { role: string }[]) => m.map((x) => x.role).sort();
+      expect(roles(byPrincipal.body.memberships)).toEqual(
+        expect.arrayContaining(['committee', 'teacher']),
+      );
+      const listed = await principalA.agent.get(
+        `/api/users/staff?q=${encodeURIComponent(`并发${round}`)}`,
+      );
+      expect(roles(listed.body.items[0].memberships)).toEqual([
+        'classTeacher',
+        'committee',
+        'teacher',
+      ]);
+      const groups = (await teacher.agent.get('/api/auth/me')).body.groups as string[];
+      expect(groups).toEqual(
+        expect.arrayContaining([
+          `class:${a.class._id}:teacher`,
+          `school:${a.school._id}:committee`,
+        ]),
+      );
+    }
+  });
+
+  it('should take away both roles when two admins revoke one at the same instant', async () => {
+    for (let round = 0; round < 5; round++) {
+      // given a teacher of school A who is also class teacher and on the parent committee
+      const phone = newPhone();
+      const created = await adminA.post('/api/users/staff', {
+        displayName: `撤销${round}`,
+        phone,
+        membership: { role: 'teacher', level: 'school', placeId: a.school._id },
+      });
+      const id = created.body.user.id as string;
+      await adminA.post(`/api/users/${id}/memberships`, {
+        role: 'classTeacher',
+        level: 'class',
+        placeId: a.class._id,
+      });
+      await adminA.post(`/api/users/${id}/memberships`, {
+        role: 'committee',
+        level: 'school',
+        placeId: a.school._id,
+      });
+
+      // when the admin takes one role and the principal the other, at once
+      const [one, other] = await Promise.all([
+        adminA.post(`/api/users/${id}/memberships/revoke`, {
+          role: 'classTeacher',
+          level: 'class',
+          placeId: a.class._id,
+        }),
+        principalA.post(`/api/users/${id}/memberships/revoke`, {
+          role: 'committee',
+          level: 'school',
+          placeId: a.school._id,
+        }),
+      ]);
+
+      // then neither comes back: only the teacher role is left
+      expect(one.status).toBe(200);
+      expect(other.status).toBe(200);
+      const listed = await principalA.agent.get(
+        `/api/users/staff?q=${encodeURIComponent(`撤销${round}`)}`,
+      );
+      expect(listed.body.items[0].memberships.map((m: { role: string }) => m.role)).toEqual([
+        'teacher',
+      ]);
+    }
+  });
 });

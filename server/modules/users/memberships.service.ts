@@ -57,7 +57,11 @@ export class MembershipService {
   async list(p: Principal, q: ListStaffQuery): Promise<{ items: StaffView[]; total: number }> {
     const reach = this.adminScopes(p);
     if (reach.length === 0) throw forbidden();
-    const users = await this.m.users.find({ kind: 'staff' }).lean<UserDoc[]>();
+    const users = await Promise.all(
+      (await this.m.users.find({ kind: 'staff' }).lean<UserDoc[]>()).map((u) =>
+        this.users.withLatestMemberships(u),
+      ),
+    );
     const rows = users
       .map((u) => ({
         u,
@@ -100,24 +104,36 @@ export class MembershipService {
   /** Gives a staff member a role in a place (idempotent: held already, nothing changes). */
   async grant(p: Principal, userId: string, body: MembershipBody): Promise<StaffView> {
     const membership = await this.grantable(p, body);
-    const user = await this.staff(userId);
-    if (user.memberships.some((m) => same(m, membership))) return this.viewFor(p, user);
-    const memberships = [...user.memberships, membership];
-    await this.m.users.updateOne({ _id: user._id }, { $set: { memberships } });
-    await this.record(p, 'membership.grant', membership, user, 'audit.summary.membership.grant');
-    return this.viewFor(p, { ...user, memberships });
+    await this.staff(userId);
+    const { user, changed } = await this.users.changeMemberships(userId, p.userId, (u) =>
+      u.memberships.some((m) => same(m, membership)) ? null : [...u.memberships, membership],
+    );
+    if (changed)
+      await this.record(p, 'membership.grant', membership, user, 'audit.summary.membership.grant');
+    return this.viewFor(p, user);
   }
 
   /** Takes a role in a place away from a staff member; 404 when they do not hold it. */
   async revoke(p: Principal, userId: string, body: MembershipBody): Promise<StaffView> {
     const membership = await this.grantable(p, body);
-    const user = await this.staff(userId);
-    if (!user.memberships.some((m) => same(m, membership))) throw new NotFoundError();
-    if (user._id === p.userId) throw new ConflictError(t('membership.not_own'), 'MEMBERSHIP_OWN');
-    const memberships = user.memberships.filter((m) => !same(m, membership));
-    await this.m.users.updateOne({ _id: user._id }, { $set: { memberships } });
-    await this.record(p, 'membership.revoke', membership, user, 'audit.summary.membership.revoke');
-    return this.viewFor(p, { ...user, memberships });
+    const found = await this.staff(userId);
+    if (!found.memberships.some((m) => same(m, membership))) throw new NotFoundError();
+    if (found._id === p.userId) throw new ConflictError(t('membership.not_own'), 'MEMBERSHIP_OWN');
+    // taken away meanwhile by someone else: what was asked for holds, nothing to record
+    const { user, changed } = await this.users.changeMemberships(userId, p.userId, (u) =>
+      u.memberships.some((m) => same(m, membership))
+        ? u.memberships.filter((m) => !same(m, membership))
+        : null,
+    );
+    if (changed)
+      await this.record(
+        p,
+        'membership.revoke',
+        membership,
+        user,
+        'audit.summary.membership.revoke',
+      );
+    return this.viewFor(p, user);
   }
 
   // helpers //////////
@@ -178,7 +194,7 @@ export class MembershipService {
 
   /** A staff user (404 for parents, service accounts and unknown ids). */
   private async staff(userId: string): Promise<UserDoc> {
-    const user = await this.m.users.findById(userId).lean<UserDoc>();
+    const user = await this.users.findById(userId);
     if (!user || user.kind !== 'staff') throw new NotFoundError();
     return user;
   }

@@ -12,7 +12,11 @@ import { ROLES, type Membership, type UserKind } from '../../auth/roles';
  */
 
 /** The collections of this slice, for `Database.ensureCollections`. */
-export const USER_COLLECTIONS = { users: 'users', userKeys: 'user_keys' } as const;
+export const USER_COLLECTIONS = {
+  users: 'users',
+  userKeys: 'user_keys',
+  membershipRevisions: 'user_membership_revisions',
+} as const;
 
 export type { UserKind };
 
@@ -47,6 +51,12 @@ export interface UserDoc {
    */
   credentialsVersion: number;
   memberships: Membership[];
+  /**
+   * The revision of `memberships` this document holds (absent: 0, the memberships it was
+   * created with). The truth is the highest {@link MembershipRevisionDoc} from here on: another
+   * writer of the user document (a sign-in, a password change) may write an older copy back.
+   */
+  membershipsRev?: number;
   externalIds: ExternalIdentity[];
   /** Failed sign-ins since the last success or lockout. */
   failedLogins: number;
@@ -64,10 +74,26 @@ export interface UserKeyDoc {
   createdAt: Date;
 }
 
+/**
+ * One change of a user's memberships, as the whole list after it: `_id` is `<userId>:<rev>`, so
+ * of two administrators changing one person's roles at once exactly one inserts the next
+ * revision and the other re-reads and applies their change on top (FerretDB 1.24 offers no
+ * compare-and-swap but the insert, ADR 0001).
+ */
+export interface MembershipRevisionDoc {
+  _id: string;
+  userId: string;
+  rev: number;
+  memberships: Membership[];
+  by: string;
+  at: Date;
+}
+
 /** This slice's models, registered on one connection. */
 export interface UserModels {
   users: Model<UserDoc>;
   userKeys: Model<UserKeyDoc>;
+  membershipRevisions: Model<MembershipRevisionDoc>;
 }
 
 // Subdocuments are flat objects: FerretDB 1.24 refuses arrays nested inside arrays.
@@ -112,6 +138,7 @@ const userSchema = new Schema<UserDoc>(
     passwordChangedAt: Date,
     credentialsVersion: { type: Number, default: 0 },
     memberships: { type: [membershipSchema], default: [] },
+    membershipsRev: Number,
     externalIds: { type: [externalIdentitySchema], default: [] },
     failedLogins: { type: Number, default: 0 },
     lockedUntil: Date,
@@ -130,10 +157,28 @@ const userKeySchema = new Schema<UserKeyDoc>(
   { versionKey: false },
 );
 
+const membershipRevisionSchema = new Schema<MembershipRevisionDoc>(
+  {
+    _id: String,
+    userId: { type: String, required: true },
+    rev: { type: Number, required: true },
+    memberships: { type: [membershipSchema], default: [] },
+    by: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
 /** Registers (once) and returns this slice's models on `connection`. */
 export function userModels(connection: Connection): UserModels {
   return {
     users: registerModel(connection, 'User', userSchema, USER_COLLECTIONS.users),
     userKeys: registerModel(connection, 'UserKey', userKeySchema, USER_COLLECTIONS.userKeys),
+    membershipRevisions: registerModel(
+      connection,
+      'UserMembershipRevision',
+      membershipRevisionSchema,
+      USER_COLLECTIONS.membershipRevisions,
+    ),
   };
 }

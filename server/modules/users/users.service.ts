@@ -3,10 +3,11 @@ import type { Database } from '../../db/connection';
 import { isDuplicateKey } from '../../db/models';
 import { isAllowedMembership, type Membership } from '../../auth/roles';
 import { hashPassword } from '../../auth/password';
-import { ConflictError, UserError } from '../../lib/errors';
+import { ConflictError, NotFoundError, UserError } from '../../lib/errors';
 import { t } from '../../lib/i18n';
 import {
   type ExternalIdentity,
+  type MembershipRevisionDoc,
   type UserDoc,
   type UserKind,
   type UserModels,
@@ -32,6 +33,14 @@ export type LoginKey = { phone: string } | { username: string };
 
 /** A claim older than this whose user does not exist was left by a crash and may be taken. */
 const ORPHAN_CLAIM_MS = 60_000;
+
+/** How often a change of memberships is applied on top of a concurrent one before a 409. */
+const MAX_MEMBERSHIP_ATTEMPTS = 8;
+
+/** The `_id` of a user's memberships revision. */
+function revisionId(userId: string, rev: number): string {
+  return `${userId}:${rev}`;
+}
 
 /** The uniqueness claim key of a phone number. */
 export function phoneKey(phone: string): string {
@@ -117,9 +126,71 @@ export class UserService {
     }
   }
 
-  /** The user with this id, or null. */
+  /** The user with this id, or null; its memberships as of their latest revision. */
   async findById(id: string): Promise<UserDoc | null> {
-    return this.m.users.findById(id).lean<UserDoc>();
+    const user = await this.m.users.findById(id).lean<UserDoc>();
+    return user && this.withLatestMemberships(user);
+  }
+
+  /**
+   * The user with the memberships of their latest revision: the document's own revision, then
+   * each next revision document while there is one (usually none: one read by `_id`). The
+   * document may lag behind when another write of it (a sign-in, a password change) landed
+   * over an administrator's change; the revisions are the truth.
+   */
+  async withLatestMemberships(user: UserDoc): Promise<UserDoc> {
+    let { memberships } = user;
+    let rev = user.membershipsRev ?? 0;
+    for (;;) {
+      const next = await this.m.membershipRevisions
+        .findById(revisionId(user._id, rev + 1))
+        .lean<MembershipRevisionDoc>();
+      if (!next) break;
+      memberships = next.memberships.map((m) => ({ role: m.role, scope: { ...m.scope } }));
+      rev += 1;
+    }
+    return rev === (user.membershipsRev ?? 0)
+      ? user
+      : { ...user, memberships, membershipsRev: rev };
+  }
+
+  /**
+   * Changes a user's memberships as `change` computes them from the latest ones (`null`: no
+   * change). The change is inserted as the next revision, so of concurrent changes exactly one
+   * takes each revision and the others re-read and apply theirs on top; nothing is lost. After
+   * {@link MAX_MEMBERSHIP_ATTEMPTS} lost races the caller is told to reload (409
+   * MEMBERSHIP_CHANGED). Returns the user as changed (or as found when nothing changed).
+   */
+  async changeMemberships(
+    userId: string,
+    by: string,
+    change: (user: UserDoc) => Membership[] | null,
+  ): Promise<{ user: UserDoc; changed: boolean }> {
+    for (let attempt = 0; attempt < MAX_MEMBERSHIP_ATTEMPTS; attempt++) {
+      const user = await this.findById(userId);
+      if (!user) throw new NotFoundError();
+      const memberships = change(user);
+      if (!memberships) return { user, changed: false };
+      const rev = (user.membershipsRev ?? 0) + 1;
+      try {
+        await this.m.membershipRevisions.create({
+          _id: revisionId(userId, rev),
+          userId,
+          rev,
+          memberships,
+          by,
+          at: new Date(),
+        });
+      } catch (err) {
+        if (isDuplicateKey(err)) continue; // another change took this revision: apply on top
+        throw err;
+      }
+      // for the queries that read the document (lists, recipients of a role); may be written
+      // over by an older copy, which the next read of the user rolls forward again
+      await this.m.users.updateOne({ _id: userId }, { $set: { memberships, membershipsRev: rev } });
+      return { user: { ...user, memberships, membershipsRev: rev }, changed: true };
+    }
+    throw new ConflictError(t('membership.changed'), 'MEMBERSHIP_CHANGED');
   }
 
   /** The user who signs in with this phone or username, or null. */
