@@ -199,6 +199,7 @@ export async function startServer(
     engine: schoolProcesses,
     attendance: safety.attendance,
     requireSession: auth.requireSession,
+    audit: audit.log,
   });
   const parameters = await createParameters({
     db,

@@ -1296,6 +1296,46 @@ describe('authorization matrix: domain endpoints', () => {
       expect((await model.countDocuments({})) - before).toBe(granted ? 1 : 0);
     });
 
+    it("should let end a staff member's registration only where the table grants create", async () => {
+      // given a serving member at the own school and one of the other tenant, per actor
+      const sm = staffModels(h.db.connection);
+      const memberAt = (t: OrgTree, id: string): StaffMemberDoc => ({
+        _id: id,
+        cityId: t.cityId,
+        countyId: t.county._id,
+        schoolId: t.school._id,
+        schoolFullName: '测试学校',
+        name: '孙老师',
+        gender: 'male',
+        department: '教务处',
+        mobile: '13900004444',
+        employment: 'in-service',
+        registrationId: `reg-${id}`,
+        recordCheck: 'clear',
+        registeredAt: new Date(Date.now() - 86_400_000),
+      });
+      const own = memberAt(a, `member-end-${tag}`);
+      const foreign = memberAt(b, `member-end-b-${tag}`);
+      await sm.members.insertMany([own, foreign]);
+      const end = (id: string) =>
+        me().client.post(`/api/staff/members/${id}/end`, {
+          reason: '调离本校',
+          endDate: new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10),
+        });
+
+      // when
+      const [res, other] = [await end(own._id), await end(foreign._id)];
+
+      // then those who may register staff at the school end it; those who read it are refused;
+      // anyone else, and everyone for another tenant's member, is told nothing (404)
+      const expected = visible('Staff', own, 'create') ? 200 : visible('Staff', own) ? 403 : 404;
+      expect(res.status).toBe(expected);
+      expect(other.status).toBe(404);
+      expect(await sm.endings.countDocuments({ _id: { $in: [own._id, foreign._id] } })).toBe(
+        expected === 200 ? 1 : 0,
+      );
+    });
+
     it('should list exactly the bad-record entries the table grants, none of another tenant', async () => {
       const res = await get('/api/staff/bad-records');
       expect(res.status).toBe(200);

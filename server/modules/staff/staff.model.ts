@@ -8,6 +8,7 @@ export const STAFF_COLLECTIONS = {
   badRecords: 'staff_bad_records',
   events: 'staff_events',
   personKeys: 'staff_person_keys',
+  endings: 'staff_endings',
 } as const;
 
 /** Where a registration stands; `rejected` (the school did not confirm) is read from its process. */
@@ -61,6 +62,30 @@ export interface StaffMemberDoc {
   registrationId: string;
   recordCheck: 'clear';
   registeredAt: Date;
+  /** Copied from the member's {@link StaffEndingDoc} (the truth) when the school ends it. */
+  endedAt?: Date;
+  endDate?: string;
+  endReason?: string;
+  endedBy?: string;
+}
+
+/**
+ * The end of a member's registration (a school removes them from its service staff): `_id` is
+ * the member's id, so inserting it is the one decision that the member ended, whoever asks
+ * twice at once. Kept for the record; the member no longer serves or counts, and their
+ * person keys no longer bar a new registration.
+ */
+export interface StaffEndingDoc {
+  _id: string;
+  registrationId: string;
+  cityId: string;
+  countyId: string;
+  schoolId: string;
+  /** The last day served, 'YYYY-MM-DD'. */
+  endDate: string;
+  reason: string;
+  endedBy: string;
+  endedAt: Date;
 }
 
 /**
@@ -94,9 +119,11 @@ export interface StaffEventDoc {
 
 /**
  * A person's key at a school, held by the registration that claimed it: `_id` is
- * `<schoolId>:id:<SHA-256 of the ID number>` or `<schoolId>:mobile:<mobile>`. Inserting it is
- * the compare-and-swap that lets one registration of a person per school be pending or
- * confirmed at a time; a refused or rejected registration's key is taken over.
+ * `<schoolId>:id:<SHA-256 of the ID number>` or `<schoolId>:mobile:<mobile>`, then `#1`, `#2`,
+ * … for later generations. Inserting it is the compare-and-swap that lets one registration of
+ * a person per school be pending or confirmed at a time: once the holder of a generation is
+ * refused, rejected or ended, the next registration claims the next generation (never by
+ * deleting or overwriting the earlier one, which two claimants could do at once).
  */
 export interface StaffPersonKeyDoc {
   _id: string;
@@ -111,6 +138,7 @@ export interface StaffModels {
   badRecords: Model<BadRecordDoc>;
   events: Model<StaffEventDoc>;
   personKeys: Model<StaffPersonKeyDoc>;
+  endings: Model<StaffEndingDoc>;
 }
 
 const opts = { versionKey: false } as const;
@@ -161,6 +189,25 @@ const memberSchema = new Schema<StaffMemberDoc>(
     registrationId: str,
     recordCheck: str,
     registeredAt: date,
+    endedAt: Date,
+    endDate: String,
+    endReason: String,
+    endedBy: String,
+  },
+  opts,
+);
+
+const endingSchema = new Schema<StaffEndingDoc>(
+  {
+    _id: String,
+    registrationId: str,
+    cityId: str,
+    countyId: str,
+    schoolId: str,
+    endDate: str,
+    reason: str,
+    endedBy: str,
+    endedAt: date,
   },
   opts,
 );
@@ -221,5 +268,6 @@ export function staffModels(connection: Connection): StaffModels {
       personKeySchema,
       STAFF_COLLECTIONS.personKeys,
     ),
+    endings: registerModel(connection, 'StaffEnding', endingSchema, STAFF_COLLECTIONS.endings),
   };
 }

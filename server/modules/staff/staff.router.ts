@@ -5,8 +5,12 @@ import { currentPrincipal } from '../auth';
 import {
   badRecordBody,
   badRecordView,
+  endMemberBody,
+  listMembersQuery,
   listStaffQuery,
   memberList,
+  memberParams,
+  memberView,
   recordCheckBody,
   recordCheckResponse,
   registerBody,
@@ -22,7 +26,8 @@ import {
 import type { StaffService } from './staff.service';
 
 /**
- * /api/staff: teacher registrations (附件2) with their process, the registered service staff,
+ * /api/staff: teacher registrations (附件2) with their process, the registered service staff
+ * (and ending a member's registration),
  * the bureaus' bad-record list, teachers' service hours per month, and the worker-facing routes
  * of the `check-staff-record` and `register-staff` jobs.
  */
@@ -142,12 +147,27 @@ export function createStaffRouter(service: StaffService, requireSession: Request
   api.get(
     '/members',
     {
-      summary: 'The service staff the caller may read',
-      query: listStaffQuery,
+      summary: 'The service staff the caller may read (serving by default; `status=ended|all`)',
+      query: listMembersQuery,
       responses: { 200: { description: 'Staff', schema: memberList } },
     },
     async ({ query }, _req, res) => {
       res.json(await service.members(currentPrincipal(res), query));
+    },
+  );
+
+  api.post(
+    '/members/:id/end',
+    {
+      summary:
+        "End a member's registration with a reason and the last day served (school admin or principal); kept and shown as ended",
+      params: memberParams,
+      body: endMemberBody,
+      responses: { 200: { description: 'The member, ended', schema: memberView } },
+      errors: [403, 404, 409, 422],
+    },
+    async ({ params, body }, _req, res) => {
+      res.json(await service.endMember(currentPrincipal(res), params.id, body));
     },
   );
 

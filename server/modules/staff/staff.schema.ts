@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoMonthSchema } from '../../rules/dates';
+import { isoDateSchema, isoMonthSchema } from '../../rules/dates';
 
 const id = z.string().min(1).max(64);
 const mobile = z.string().regex(/^1[3-9]\d{9}$/, '请输入 11 位手机号码');
@@ -31,6 +31,24 @@ export const listStaffQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+/**
+ * GET /api/staff/members: the serving staff by default (those a school may assign and the
+ * staffing rules count); `ended` or `all` shows the ended ones, kept for the record.
+ */
+export const listMembersQuery = listStaffQuery.extend({
+  status: z.enum(['active', 'ended', 'all']).default('active'),
+});
+
+/** POST /api/staff/members/:id/end: the school ends a member's registration. */
+export const endMemberBody = z.strictObject({
+  reason: z.string().trim().min(1).max(200),
+  /** The last day the person served. */
+  endDate: isoDateSchema,
+});
+
+/** `/api/staff/members/:id…` path. */
+export const memberParams = z.strictObject({ id });
 
 /** POST /api/staff/registrations/:id/steps: a worker records a step (idempotent by key). */
 export const staffStepBody = z.strictObject({
@@ -64,12 +82,22 @@ export const serviceHoursQuery = z.strictObject({
 
 export type RegisterBody = z.infer<typeof registerBody>;
 export type ListStaffQuery = z.infer<typeof listStaffQuery>;
+export type ListMembersQuery = z.infer<typeof listMembersQuery>;
+export type EndMemberBody = z.infer<typeof endMemberBody>;
 export type StaffStepBody = z.infer<typeof staffStepBody>;
 export type BadRecordBody = z.infer<typeof badRecordBody>;
 export type ServiceHoursQuery = z.infer<typeof serviceHoursQuery>;
 
 /** `/api/staff/registrations/:id…` path. */
 export const registrationParams = z.strictObject({ id });
+
+/** How a member's registration ended (the school removed them from its service staff). */
+export const endingView = z.object({
+  endDate: z.string(),
+  reason: z.string(),
+  endedBy: z.string(),
+  endedAt: z.string(),
+});
 
 /** A registration as the API shows it (ID number masked). */
 export const registrationView = z.object({
@@ -85,8 +113,9 @@ export const registrationView = z.object({
   agreementNo: z.string().optional(),
   agreementFileRef: z.string().optional(),
   remunerationFen: z.number().int().optional(),
-  status: z.enum(['submitted', 'refused', 'registered', 'rejected']),
+  status: z.enum(['submitted', 'refused', 'registered', 'rejected', 'ended']),
   refusal: z.array(citation).optional(),
+  ending: endingView.optional(),
   rejectionReason: z.string().optional(),
   staffId: z.string().optional(),
   instanceKey: z.string().optional(),
@@ -126,6 +155,9 @@ export const memberView = z.object({
   remunerationFen: z.number().int().optional(),
   registrationId: z.string(),
   registeredAt: z.string(),
+  /** `ended`: no longer serving, not assignable, not counted; kept for the record. */
+  status: z.enum(['active', 'ended']),
+  ending: endingView.optional(),
 });
 
 /** A page of staff members. */

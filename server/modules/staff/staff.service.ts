@@ -10,8 +10,9 @@ import {
   type RuleCitation,
 } from '../../lib/errors';
 import { t } from '../../lib/i18n';
-import { minutesOfDay } from '../../rules/dates';
+import { minutesOfDay, shanghaiDate } from '../../rules/dates';
 import { checkStaffMember } from '../../rules/staffing';
+import type { AuditLog } from '../audit';
 import type { OrgModels, SchoolDoc } from '../org/org.model';
 import { type AttendanceService, onlySchoolOf } from '../safety/attendance.service';
 import type { ProcessPort } from '../safety/engine-port';
@@ -19,6 +20,7 @@ import type {
   BadRecordDoc,
   RegistrationDoc,
   RegistrationStatus,
+  StaffEndingDoc,
   StaffEventDoc,
   StaffMemberDoc,
   StaffModels,
@@ -26,6 +28,8 @@ import type {
 } from './staff.model';
 import type {
   BadRecordBody,
+  EndMemberBody,
+  ListMembersQuery,
   ListStaffQuery,
   RegisterBody,
   ServiceHoursQuery,
@@ -37,6 +41,17 @@ export const STAFF_PROCESS = 'staff-registration';
 
 /** A person's key whose registration was never stored is someone else's after this long. */
 const ORPHAN_KEY_MS = 60_000;
+
+/** How many generations of a person's key a school may go through (registrations ended). */
+const MAX_KEY_GENERATIONS = 500;
+
+/** How a member's registration ended, as the API shows it. */
+export interface EndingView {
+  endDate: string;
+  reason: string;
+  endedBy: string;
+  endedAt: string;
+}
 
 /** A registration as the API shows it. */
 export interface RegistrationView {
@@ -52,8 +67,9 @@ export interface RegistrationView {
   agreementNo?: string;
   agreementFileRef?: string;
   remunerationFen?: number;
-  status: RegistrationStatus | 'rejected';
+  status: RegistrationStatus | 'rejected' | 'ended';
   refusal?: RuleCitation[];
+  ending?: EndingView;
   rejectionReason?: string;
   staffId?: string;
   instanceKey?: string;
@@ -77,6 +93,8 @@ export interface MemberView {
   remunerationFen?: number;
   registrationId: string;
   registeredAt: string;
+  status: 'active' | 'ended';
+  ending?: EndingView;
 }
 
 /** Teachers' service hours of a school in a month. */
@@ -105,6 +123,7 @@ export class StaffService {
     private readonly org: Pick<OrgModels, 'schools'>,
     private readonly attendance: AttendanceService,
     private readonly engine: ProcessPort,
+    private readonly audit?: AuditLog,
   ) {}
 
   /**
@@ -283,7 +302,7 @@ export class StaffService {
    */
   async registerMember(p: Principal, registrationId: string): Promise<{ staffId: string }> {
     const reg = await this.forWorker(p, registrationId);
-    const staffId = `staff-${reg._id.replace(/^reg-/, '')}`;
+    const staffId = staffIdOf(reg._id);
     if (!(await this.m.members.findById(staffId).lean<StaffMemberDoc>())) {
       const { violations } = checkStaffMember({
         staffId,
@@ -333,18 +352,106 @@ export class StaffService {
     return { staffId };
   }
 
-  /** The service staff the caller may read. */
-  async members(p: Principal, q: ListStaffQuery): Promise<{ items: MemberView[]; total: number }> {
+  /**
+   * The service staff the caller may read: by default those serving (whom a school may assign
+   * and the staffing rules count); `ended` or `all` for the ended ones, kept for the record.
+   */
+  async members(
+    p: Principal,
+    q: ListMembersQuery,
+  ): Promise<{ items: MemberView[]; total: number }> {
     const allowed = accessibleQuery(abilityFor(p), 'read', 'Staff');
     if (!allowed) return { items: [], total: 0 };
-    const rows = await this.m.members
-      .find({ $and: [allowed, ...(q.schoolId ? [{ schoolId: q.schoolId }] : [])] })
-      .lean<StaffMemberDoc[]>();
+    const filter = { $and: [allowed, ...(q.schoolId ? [{ schoolId: q.schoolId }] : [])] };
+    const endings = new Map(
+      (await this.m.endings.find(filter).lean<StaffEndingDoc[]>()).map((e) => [e._id, e]),
+    );
+    const rows = (await this.m.members.find(filter).lean<StaffMemberDoc[]>())
+      // the ending is the truth: a member whose copy of it was not written yet is ended too
+      .map((m) => {
+        const ending = m.endedAt ? undefined : endings.get(m._id);
+        return ending ? { ...m, ...endedFields(ending) } : m;
+      })
+      .filter((m) => q.status === 'all' || (m.endedAt ? 'ended' : 'active') === q.status);
     rows.sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
     return {
       items: rows.slice(q.offset, q.offset + q.limit).map(memberView),
       total: rows.length,
     };
+  }
+
+  /**
+   * A school ends a member's registration (the person no longer serves) with a reason and the
+   * last day served: who may register staff at the school may end it (403 for a reader who may
+   * not, 404 for anyone else). The member is kept and shown as ended; they are no longer listed
+   * among the serving staff, and the same person may be registered again. The ending is
+   * decided by inserting it (`_id` = the member's id): of two at once one wins, the other is
+   * told it ended already (409). Written to the audit log.
+   */
+  async endMember(p: Principal, staffId: string, body: EndMemberBody): Promise<MemberView> {
+    const member = await this.m.members.findById(staffId).lean<StaffMemberDoc>();
+    const ability = abilityFor(p);
+    if (!member || !ability.can('read', subject('Staff', member))) throw new NotFoundError();
+    if (!ability.can('create', subject('Staff', member)))
+      throw new UserError(403, 'FORBIDDEN', 'error.forbidden', 'may not end staff here');
+    const now = new Date();
+    const registeredOn = shanghaiDate(new Date(member.registeredAt));
+    if (body.endDate < registeredOn || body.endDate > shanghaiDate(now))
+      throw new UserError(
+        422,
+        'STAFF_END_DATE',
+        'error.validation',
+        t('staff.end_date_out_of_range', { from: registeredOn, to: shanghaiDate(now) }),
+      );
+    const ending: StaffEndingDoc = {
+      _id: member._id,
+      registrationId: member.registrationId,
+      cityId: member.cityId,
+      countyId: member.countyId,
+      schoolId: member.schoolId,
+      endDate: body.endDate,
+      reason: body.reason,
+      endedBy: p.userId,
+      endedAt: now,
+    };
+    try {
+      await this.m.endings.create(ending);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      // ended before: the ending stored is the truth; the member shows it (again)
+      const earlier = await this.m.endings.findById(member._id).lean<StaffEndingDoc>();
+      if (earlier) await this.markEnded(earlier);
+      throw new ConflictError(t('staff.already_ended'), 'STAFF_ALREADY_ENDED');
+    }
+    await this.markEnded(ending);
+    await this.event(member.registrationId, 'ended', undefined, p.userId, `ended:${member._id}`, {
+      endDate: body.endDate,
+      reason: body.reason,
+    });
+    await this.audit?.record({
+      actor: { userId: p.userId, displayName: p.displayName },
+      action: 'staff.end',
+      place: {
+        level: 'school',
+        key: `school.${member.schoolId}`,
+        cityId: member.cityId,
+        countyId: member.countyId,
+        schoolId: member.schoolId,
+      },
+      target: { type: 'StaffMember', id: member._id },
+      summary: t('audit.summary.staff.end', {
+        place: member.schoolFullName,
+        name: member.name,
+        endDate: body.endDate,
+        reason: body.reason,
+      }),
+      details: {
+        registrationId: member.registrationId,
+        endDate: body.endDate,
+        reason: body.reason,
+      },
+    });
+    return memberView({ ...member, ...endedFields(ending) });
   }
 
   /**
@@ -416,8 +523,9 @@ export class StaffService {
     const claimed: string[] = [];
     try {
       for (const { key, message } of keys) {
-        await this.claimKey(key, doc._id, () => new ConflictError(t(message), 'STAFF_DUPLICATE'));
-        claimed.push(key);
+        claimed.push(
+          await this.claimKey(key, doc._id, () => new ConflictError(t(message), 'STAFF_DUPLICATE')),
+        );
       }
     } catch (err) {
       await this.releasePerson(doc._id, claimed);
@@ -426,32 +534,54 @@ export class StaffService {
     return claimed;
   }
 
-  /** Inserts the key; takes it over from a registration no longer pending or confirmed. */
-  private async claimKey(key: string, registrationId: string, taken: () => Error): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
+  /**
+   * Claims the first free generation of a person's key (`base`, `base#1`, …) and answers its
+   * id. Each generation is decided by one insert; a generation whose registration is no longer
+   * pending or confirmed is passed over, never deleted or overwritten, so two registrations
+   * after the same ending cannot both take it.
+   */
+  private async claimKey(
+    base: string,
+    registrationId: string,
+    taken: () => Error,
+  ): Promise<string> {
+    let gen = 0;
+    for (
+      let attempt = 0;
+      attempt < MAX_KEY_GENERATIONS + 3 && gen < MAX_KEY_GENERATIONS;
+      attempt++
+    ) {
+      const key = gen === 0 ? base : `${base}#${gen}`;
       try {
         await this.m.personKeys.create({ _id: key, registrationId, createdAt: new Date() });
-        return;
+        return key;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
       const held = await this.m.personKeys.findById(key).lean<StaffPersonKeyDoc>();
+      // released by a registration that failed to start: the same generation again
       if (!held) continue;
       if (await this.holds(held)) throw taken();
-      await this.m.personKeys.deleteOne({ _id: key, registrationId: held.registrationId });
+      gen += 1;
     }
     throw taken();
   }
 
-  /** Whether a key's registration is still pending (its process running) or confirmed. */
+  /** Whether a key's registration is still pending (its process running) or confirmed and not ended. */
   private async holds(held: StaffPersonKeyDoc): Promise<boolean> {
     const reg = await this.m.registrations.findById(held.registrationId).lean<RegistrationDoc>();
     if (!reg) return Date.now() - held.createdAt.getTime() < ORPHAN_KEY_MS;
+    if (await this.m.endings.exists({ _id: staffIdOf(reg._id) })) return false;
     if (reg.status === 'registered') return true;
     if (reg.status === 'refused') return false;
     // submitted: pending while its process runs (or is being started); the school's "no" ends it
     if (!reg.instanceKey) return Date.now() - new Date(reg.submittedAt).getTime() < ORPHAN_KEY_MS;
     return (await this.engine.snapshot(reg.instanceKey))?.state === 'ACTIVE';
+  }
+
+  /** Copies an ending onto its member (the same fields from the same truth, however often). */
+  private async markEnded(ending: StaffEndingDoc): Promise<void> {
+    await this.m.members.updateOne({ _id: ending._id }, { $set: endedFields(ending) });
   }
 
   private async releasePerson(registrationId: string, keys: string[]): Promise<void> {
@@ -495,6 +625,9 @@ export class StaffService {
     // the school's "no" leaves the registration submitted and ends its process
     const rejected = r.status === 'submitted' && snap !== undefined && snap.state !== 'ACTIVE';
     const reason = snap?.variables.confirmationReason;
+    const ending = r.staffId
+      ? await this.m.endings.findById(r.staffId).lean<StaffEndingDoc>()
+      : null;
     const view: RegistrationView = {
       id: r._id,
       schoolId: r.schoolId,
@@ -508,8 +641,9 @@ export class StaffService {
       ...(r.agreementNo ? { agreementNo: r.agreementNo } : {}),
       ...(r.agreementFileRef ? { agreementFileRef: r.agreementFileRef } : {}),
       ...(r.remunerationFen !== undefined ? { remunerationFen: r.remunerationFen } : {}),
-      status: rejected ? 'rejected' : r.status,
+      status: ending ? 'ended' : rejected ? 'rejected' : r.status,
       ...(r.refusal ? { refusal: JSON.parse(r.refusal) as RuleCitation[] } : {}),
+      ...(ending ? { ending: endingView(ending) } : {}),
       ...(rejected && typeof reason === 'string' ? { rejectionReason: reason } : {}),
       ...(r.staffId ? { staffId: r.staffId } : {}),
       ...(r.instanceKey ? { instanceKey: r.instanceKey } : {}),
@@ -532,6 +666,11 @@ export class StaffService {
     }
     return view;
   }
+}
+
+/** The id of the member a registration records: derived, so the `register-staff` job is idempotent. */
+export function staffIdOf(registrationId: string): string {
+  return `staff-${registrationId.replace(/^reg-/, '')}`;
 }
 
 /** The bad-record list's key of an ID number: SHA-256 of its upper-cased form. */
@@ -569,5 +708,32 @@ function memberView(m: StaffMemberDoc): MemberView {
     ...(m.remunerationFen !== undefined ? { remunerationFen: m.remunerationFen } : {}),
     registrationId: m.registrationId,
     registeredAt: new Date(m.registeredAt).toISOString(),
+    status: m.endedAt ? 'ended' : 'active',
+    ...(m.endedAt && m.endDate && m.endReason && m.endedBy
+      ? {
+          ending: {
+            endDate: m.endDate,
+            reason: m.endReason,
+            endedBy: m.endedBy,
+            endedAt: new Date(m.endedAt).toISOString(),
+          },
+        }
+      : {}),
+  };
+}
+
+/** A member's fields that show its ending. */
+function endedFields(
+  e: StaffEndingDoc,
+): Pick<StaffMemberDoc, 'endedAt' | 'endDate' | 'endReason' | 'endedBy'> {
+  return { endedAt: e.endedAt, endDate: e.endDate, endReason: e.reason, endedBy: e.endedBy };
+}
+
+function endingView(e: StaffEndingDoc): EndingView {
+  return {
+    endDate: e.endDate,
+    reason: e.reason,
+    endedBy: e.endedBy,
+    endedAt: new Date(e.endedAt).toISOString(),
   };
 }
