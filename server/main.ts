@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import type { Express } from 'express';
 import { createApp } from './app';
@@ -69,6 +70,32 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** The configured port is taken; the message says what to do. */
+export class PortInUseError extends Error {
+  constructor(host: string, port: number) {
+    super(
+      `port ${port} on ${host} is already in use (is Kehou Flow already running?): stop that process or set PORT to another port`,
+    );
+    this.name = 'PortInUseError';
+  }
+}
+
+function isAddressInUse(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+}
+
+/** Throws {@link PortInUseError} when `port` (not 0) cannot be bound on `host`. */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err) =>
+      reject(isAddressInUse(err) ? new PortInUseError(host, port) : err),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
 /**
  * The composition root: config → database (embedded FerretDB unless MONGODB_URI) → HTTP.
  * Returns once the server listens.
@@ -78,6 +105,9 @@ export async function startServer(
   logger: Logger = createLogger(config.LOG_LEVEL),
   options: { templateDirs?: TemplateDirs } = {},
 ): Promise<RunningServer> {
+  // before anything starts: a taken port would otherwise surface only after the database,
+  // the engine and the templates had started
+  await assertPortFree(config.HOST, config.PORT);
   let embedded: EmbeddedDatabase | undefined;
   let uri = config.MONGODB_URI;
   if (!uri) {
@@ -253,10 +283,18 @@ export async function startServer(
     ],
   });
   const server = http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, () => resolve());
+    });
+  } catch (err) {
+    // taken between the check and now: stop what started, then say it like the check does
+    await engine.stop().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    await embedded?.stop();
+    throw isAddressInUse(err) ? new PortInUseError(config.HOST, config.PORT) : err;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
 
@@ -355,7 +393,11 @@ async function main(): Promise<void> {
   try {
     running = await startServer(config, logger);
   } catch (err) {
-    if (err instanceof DatabaseUnavailableError || err instanceof DatabaseSetupError) {
+    if (
+      err instanceof DatabaseUnavailableError ||
+      err instanceof DatabaseSetupError ||
+      err instanceof PortInUseError
+    ) {
       console.error(`cannot start: ${err.message.split('\n')[0]}`);
       process.exit(1);
     }

@@ -253,6 +253,54 @@ export async function freePort(): Promise<number> {
   });
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to another user
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the data directory for this process: a second server on the same directory would run
+ * a second FerretDB on the same SQLite files. The lock file names this process and, once
+ * started, its FerretDB; a lock whose processes are all gone (a server killed with `kill -9`)
+ * is stale and taken over. Returns a function that sets the FerretDB pid and one that releases.
+ */
+function lockDataDir(dataDir: string): { setChild(pid: number): void; release(): void } {
+  const file = path.join(dataDir, 'kehou.lock');
+  const mine = () => readIfExists(file)?.split(/\s+/)[0] === String(process.pid);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 2) throw err;
+      const holders = (readIfExists(file) ?? '')
+        .split(/\s+/)
+        .map(Number)
+        .filter((pid) => Number.isInteger(pid) && pid > 0);
+      const live = holders.find((pid) => pid === process.pid || isAlive(pid));
+      if (live !== undefined) {
+        throw new DatabaseSetupError(
+          `the embedded database in ${dataDir} is in use by another process (pid ${live}): stop it or set DATA_DIR to another folder (if no such process runs, delete ${file})`,
+        );
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  return {
+    setChild(pid) {
+      if (mine()) fs.writeFileSync(file, `${process.pid} ${pid}\n`);
+    },
+    release() {
+      if (mine()) fs.rmSync(file, { force: true });
+    },
+  };
+}
+
 /** A running embedded FerretDB. */
 export interface EmbeddedDatabase {
   uri: string;
@@ -303,7 +351,22 @@ export async function startFerretdb(opts: {
   const bin = await ensureFerretdb(log);
   const dataDir = path.resolve(opts.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
-  const port = opts.port ?? (await freePort());
+  const lock = lockDataDir(dataDir);
+  try {
+    return await launch(bin, dataDir, opts.port ?? (await freePort()), log, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function launch(
+  bin: string,
+  dataDir: string,
+  port: number,
+  log: LaunchLog,
+  lock: ReturnType<typeof lockDataDir>,
+): Promise<EmbeddedDatabase> {
   const args = [
     '--handler=sqlite',
     `--sqlite-url=file:${dataDir}/`,
@@ -320,6 +383,7 @@ export async function startFerretdb(opts: {
         stdio: ['ignore', 'ignore', 'pipe'],
       })
     : spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (child.pid) lock.setChild(child.pid);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -336,6 +400,7 @@ export async function startFerretdb(opts: {
     await waitForPing(uri, 30_000, () => !exited);
   } catch (err) {
     child.kill('SIGKILL');
+    await exitPromise;
     throw new DatabaseSetupError(
       `${(err as Error).message}${stderr ? `\nFerretDB said: ${stderr.trim()}` : ''}`,
     );
@@ -349,11 +414,13 @@ export async function startFerretdb(opts: {
     pid: child.pid ?? -1,
     dataDir,
     async stop() {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exitPromise;
-      clearTimeout(timer);
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exitPromise;
+        clearTimeout(timer);
+      }
+      lock.release();
     },
   };
 }

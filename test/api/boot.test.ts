@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -114,6 +115,67 @@ describe('booting the server', () => {
       expect(fs.readdirSync(toolsDir)).toEqual([]);
     } finally {
       fs.rmSync(toolsDir, { recursive: true, force: true });
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('should say in one line that the port is taken, before starting anything', async () => {
+    // given a port somebody else listens on
+    const other = net.createServer();
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const port = (other.address() as net.AddressInfo).port;
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-boot-'));
+    try {
+      // when
+      const res = await boot({ PORT: String(port), DATA_DIR: dataDir });
+
+      // then
+      expect(res.code).toBe(1);
+      expect(res.stderr.trim().split('\n')).toEqual([
+        `cannot start: port ${port} on 127.0.0.1 is already in use (is Kehou Flow already running?): stop that process or set PORT to another port`,
+      ]);
+      expect(fs.readdirSync(dataDir)).toEqual([]);
+    } finally {
+      other.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('should refuse a second server on the same data directory in one line', async () => {
+    // given a server running on the embedded database
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-boot-'));
+    const first = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: '0',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+      },
+    });
+    let out = '';
+    first.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await waitFor(() => (out.includes('listening on http') ? true : undefined), 60_000);
+
+      // when a second one starts on the same DATA_DIR
+      const res = await boot({ PORT: '0', DATA_DIR: dataDir });
+
+      // then
+      expect(res.code).toBe(1);
+      expect(res.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^cannot start: the embedded database in ${dataDir}/ferretdb is in use by another process \\(pid ${first.pid}\\): stop it or set DATA_DIR to another folder`,
+          ),
+        ),
+      ]);
+    } finally {
+      if (first.exitCode === null && first.signalCode === null) {
+        first.kill('SIGKILL');
+        await new Promise((r) => first.once('exit', r));
+      }
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });

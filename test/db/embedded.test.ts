@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectDatabase } from '../../server/db/connection';
+import { spawnSync } from 'node:child_process';
 import { startFerretdb } from '../../server/db/ferretdb';
 
 function isAlive(pid: number): boolean {
@@ -39,6 +40,51 @@ describe('embedded FerretDB lifecycle', () => {
       // then
       expect(found?.text).toBe('课后服务');
       expect(isAlive(second.pid)).toBe(false);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('should refuse a second start on a data directory in use, and free it on stop', async () => {
+    // given
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-embedded-'));
+    try {
+      const first = await startFerretdb({ dataDir });
+      try {
+        // when / then
+        await expect(startFerretdb({ dataDir })).rejects.toThrow(
+          `the embedded database in ${dataDir} is in use by another process (pid ${process.pid})`,
+        );
+        expect(isAlive(first.pid)).toBe(true);
+      } finally {
+        await first.stop();
+      }
+
+      // when the first one stopped
+      const again = await startFerretdb({ dataDir });
+      await again.stop();
+
+      // then it started
+      expect(again.pid).not.toBe(first.pid);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('should take over the lock of a server that was killed', async () => {
+    // given a lock left by processes that are gone (a server and its FerretDB killed with -9)
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-embedded-'));
+    const gone = [spawnSync('true').pid, spawnSync('true').pid];
+    fs.writeFileSync(path.join(dataDir, 'kehou.lock'), `${gone.join(' ')}\n`);
+    try {
+      // when
+      const db = await startFerretdb({ dataDir });
+      const lock = fs.readFileSync(path.join(dataDir, 'kehou.lock'), 'utf8');
+      await db.stop();
+
+      // then
+      expect(lock.trim()).toBe(`${process.pid} ${db.pid}`);
+      expect(fs.existsSync(path.join(dataDir, 'kehou.lock'))).toBe(false);
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
