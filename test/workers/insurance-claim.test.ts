@@ -1,17 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { eventually } from '../fixtures/engine';
-import { completeTask as complete, taskOf } from '../fixtures/inbox-tasks';
+import { completeTask as complete, taskOf, type InboxTask } from '../fixtures/inbox-tasks';
 import { startDomainHarness, type DomainHarness } from '../fixtures/domain';
-import {
-  buildStudent,
-  classScope,
-  schoolScope,
-  signIn,
-  type SignedInClient,
-} from '../fixtures/identity';
-import { orgModels } from '../../server/modules/org/org.model';
-import { shanghaiDate } from '../../server/rules/dates';
+import { classScope, schoolScope, type SignedInClient } from '../fixtures/identity';
+import { notifiedAbout, readWhen, safetyWorld } from '../fixtures/safety-world';
 
 /**
  * Accident-insurance claims end to end (SAFE-CLAIM): a claim from an incident's principal
@@ -22,82 +15,43 @@ import { shanghaiDate } from '../../server/rules/dates';
  * escalated by the diagram's timers.
  */
 
-interface Task {
-  key: string;
-  elementId: string;
-  processInstanceKey: string;
-}
-
-interface Notification {
-  template: string;
-  title: string;
-  body: string;
-  data?: Record<string, unknown>;
-}
-
 const GUARDIAN_PHONE = '13900000201';
 
+/**
+ * A school with its staff, a county bureau, the injured child with a parent, another parent
+ * and a stranger school's admin.
+ */
 async function world(h: DomainHarness) {
-  const tree = await h.createOrgTree();
-  const other = await h.createOrgTree();
-  const now = Date.now();
-  await h.createPlan(tree, {
-    termStart: shanghaiDate(new Date(now - 90 * 86_400_000)),
-    termEnd: shanghaiDate(new Date(now + 90 * 86_400_000)),
-  });
-  const as = async (role: string, scope: object, kind: 'staff' | 'parent' = 'staff') => {
-    const u = await h.createUser({ kind, memberships: [{ role, scope } as never] });
-    return { id: u._id, client: await signIn(h.app, { phone: u.phone!, password: u.password }) };
-  };
-  const parent = await as('parent', classScope(tree), 'parent');
-  const otherParent = await as('parent', classScope(tree), 'parent');
-  const kid = buildStudent(tree, {
-    name: '刘小明',
-    guardians: [{ userId: parent.id, relation: 'mother', name: '刘芳', phone: GUARDIAN_PHONE }],
-  });
-  await orgModels(h.db.connection).students.create(kid);
+  const {
+    families: [family],
+    as,
+    other,
+    ...school
+  } = await safetyWorld(h, [
+    { name: '刘小明', guardian: { relation: 'mother', name: '刘芳', phone: GUARDIAN_PHONE } },
+  ]);
   return {
-    tree,
-    kid,
-    parent,
-    otherParent,
-    teacher: await as('teacher', schoolScope(tree)),
-    admin: await as('schoolAdmin', schoolScope(tree)),
-    principal: await as('principal', schoolScope(tree)),
-    county: await as('countyBureau', { cityId: tree.cityId, countyId: tree.county._id }),
+    ...school,
+    kid: family.kid,
+    parent: family.parent,
+    otherParent: await as('parent', classScope(school.tree), 'parent'),
     strangerAdmin: await as('schoolAdmin', schoolScope(other)),
   };
 }
 
 type World = Awaited<ReturnType<typeof world>>;
 
-async function notified(client: SignedInClient, template: string, claimId: string) {
-  return eventually(
-    async () => {
-      const res = await client.agent.get('/api/notifications?limit=100');
-      return (res.body.items as Notification[]).find(
-        (n) => n.template === template && n.data?.claimId === claimId,
-      );
-    },
-    30_000,
-    `${template} notification`,
-  );
+function notified(client: SignedInClient, template: string, claimId: string) {
+  return notifiedAbout(client, template, 'claimId', claimId);
 }
 
-async function claimWhere(
+function claimWhere(
   client: SignedInClient,
   id: string,
   what: string,
   ok: (body: Record<string, unknown>) => boolean,
 ) {
-  return eventually(
-    async () => {
-      const res = await client.agent.get(`/api/claims/${id}`);
-      return res.status === 200 && ok(res.body) ? (res.body as Record<string, unknown>) : undefined;
-    },
-    30_000,
-    `claim ${what}`,
-  );
+  return readWhen(client, `/api/claims/${id}`, `claim ${what}`, ok);
 }
 
 const atStep = (step: string) => (b: Record<string, unknown>) =>
@@ -191,7 +145,7 @@ describe('insurance claim end to end (engine, workers, inbox, real database)', (
     const claimId = `claim-${incidentId}`;
     const claimKey = await eventually(async () => {
       const res = await w.admin.client.agent.get('/api/tasks?view=groups&size=100');
-      return (res.body.items as Task[]).find((t) => t.elementId === 'CollectDocuments')
+      return (res.body.items as InboxTask[]).find((t) => t.elementId === 'CollectDocuments')
         ?.processInstanceKey;
     });
     // then the claim is listed from the start, open, to the school and the child's guardian

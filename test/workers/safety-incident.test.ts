@@ -1,5 +1,4 @@
-import { eventually } from '../fixtures/engine';
-import { completeTask as complete, taskOf } from '../fixtures/inbox-tasks';
+import { completeTask as complete, taskOf, type InboxTask } from '../fixtures/inbox-tasks';
 import { startDomainHarness, type DomainHarness } from '../fixtures/domain';
 import {
   buildStudent,
@@ -8,6 +7,12 @@ import {
   signIn,
   type SignedInClient,
 } from '../fixtures/identity';
+import {
+  notifiedAbout,
+  readWhen,
+  safetyWorld,
+  type SentNotification,
+} from '../fixtures/safety-world';
 import { orgModels } from '../../server/modules/org/org.model';
 import { shanghaiDate } from '../../server/rules/dates';
 
@@ -20,57 +25,25 @@ import { shanghaiDate } from '../../server/rules/dates';
  * Parents read only their own child's part; another school's staff read nothing.
  */
 
-interface Task {
-  key: string;
-  elementId: string;
-  processInstanceKey: string;
-}
-
-interface Notification {
-  template: string;
-  title: string;
-  body: string;
-  data?: Record<string, unknown>;
-}
-
 /** A school with its staff, a county bureau, two parents and a stranger school. */
 async function world(h: DomainHarness) {
-  const tree = await h.createOrgTree();
-  const other = await h.createOrgTree();
-  const now = Date.now();
-  await h.createPlan(tree, {
-    termStart: shanghaiDate(new Date(now - 90 * 86_400_000)),
-    termEnd: shanghaiDate(new Date(now + 90 * 86_400_000)),
-  });
-  const as = async (role: string, scope: object, kind: 'staff' | 'parent' = 'staff') => {
-    const u = await h.createUser({ kind, memberships: [{ role, scope } as never] });
-    return { id: u._id, client: await signIn(h.app, { phone: u.phone!, password: u.password }) };
-  };
-  const parentA = await as('parent', classScope(tree), 'parent');
-  const parentB = await as('parent', classScope(tree), 'parent');
-  const kidA = buildStudent(tree, {
-    name: '张小一',
-    guardians: [{ userId: parentA.id, relation: 'mother', name: '李梅', phone: '13900000101' }],
-  });
-  const kidB = buildStudent(tree, {
-    name: '王小二',
-    guardians: [{ userId: parentB.id, relation: 'father', name: '王强', phone: '13900000102' }],
-  });
-  await orgModels(h.db.connection).students.create([kidA, kidB]);
+  const {
+    families: [a, b],
+    as,
+    ...school
+  } = await safetyWorld(h, [
+    { name: '张小一', guardian: { relation: 'mother', name: '李梅', phone: '13900000101' } },
+    { name: '王小二', guardian: { relation: 'father', name: '王强', phone: '13900000102' } },
+  ]);
   return {
-    tree,
-    other,
-    kidA,
-    kidB,
-    parentA,
-    parentB,
-    teacher: await as('teacher', schoolScope(tree)),
-    admin: await as('schoolAdmin', schoolScope(tree)),
-    principal: await as('principal', schoolScope(tree)),
-    county: await as('countyBureau', { cityId: tree.cityId, countyId: tree.county._id }),
-    strangerTeacher: await as('teacher', schoolScope(other)),
-    strangerPrincipal: await as('principal', schoolScope(other)),
-    strangerParent: await as('parent', classScope(other), 'parent'),
+    ...school,
+    kidA: a.kid,
+    kidB: b.kid,
+    parentA: a.parent,
+    parentB: b.parent,
+    strangerTeacher: await as('teacher', schoolScope(school.other)),
+    strangerPrincipal: await as('principal', schoolScope(school.other)),
+    strangerParent: await as('parent', classScope(school.other), 'parent'),
   };
 }
 
@@ -81,33 +54,17 @@ function occurredAt(): string {
   return new Date(Date.now() - 3_600_000).toISOString();
 }
 
-async function notified(client: SignedInClient, template: string, incidentId: string) {
-  return eventually(
-    async () => {
-      const res = await client.agent.get('/api/notifications?limit=100');
-      return (res.body.items as Notification[]).find(
-        (n) => n.template === template && n.data?.incidentId === incidentId,
-      );
-    },
-    30_000,
-    `${template} notification`,
-  );
+function notified(client: SignedInClient, template: string, incidentId: string) {
+  return notifiedAbout(client, template, 'incidentId', incidentId);
 }
 
-async function incidentWhere(
+function incidentWhere(
   client: SignedInClient,
   id: string,
   what: string,
   ok: (body: Record<string, unknown>) => boolean,
 ) {
-  return eventually(
-    async () => {
-      const res = await client.agent.get(`/api/safety/incidents/${id}`);
-      return res.status === 200 && ok(res.body) ? (res.body as Record<string, unknown>) : undefined;
-    },
-    30_000,
-    `incident ${what}`,
-  );
+  return readWhen(client, `/api/safety/incidents/${id}`, `incident ${what}`, ok);
 }
 
 function report(w: World, overrides: Record<string, unknown> = {}) {
@@ -224,9 +181,9 @@ describe('safety incident end to end (engine, workers, inbox, real database)', (
 
     // and a minor incident never went to the county bureau
     const county = await w.county.client.agent.get('/api/notifications?limit=100');
-    expect((county.body.items as Notification[]).filter((n) => n.data?.incidentId === id)).toEqual(
-      [],
-    );
+    expect(
+      (county.body.items as SentNotification[]).filter((n) => n.data?.incidentId === id),
+    ).toEqual([]);
   }, 120_000);
 
   it("should show a parent only their own child's part of the incident", async () => {
@@ -343,7 +300,7 @@ describe('safety incident end to end (engine, workers, inbox, real database)', (
     await taskOf(w.teacher.client, reported.body.instanceKey as string, 'DutyTeacherReview');
     const inbox = await w.strangerTeacher.client.agent.get('/api/tasks?view=groups&size=100');
     expect(
-      (inbox.body.items as Task[]).filter(
+      (inbox.body.items as InboxTask[]).filter(
         (t) => t.processInstanceKey === reported.body.instanceKey,
       ),
     ).toEqual([]);
@@ -413,7 +370,7 @@ describe('safety incident end to end (engine, workers, inbox, real database)', (
     // and the county was told once, though the school kept the grade serious at every step
     const all = await w.county.client.agent.get('/api/notifications?limit=100');
     expect(
-      (all.body.items as Notification[]).filter(
+      (all.body.items as SentNotification[]).filter(
         (n) => n.template === 'incident-severe' && n.data?.incidentId === id,
       ),
     ).toHaveLength(1);
