@@ -1,4 +1,4 @@
-import type { Role } from './roles';
+import { ROLES, type Role } from './roles';
 
 /**
  * Who may do what, as data (DESIGN.md decision 5). The ability factory
@@ -170,18 +170,17 @@ export const SURVEY_PUBLIC_FIELDS = [
   'results',
 ] as const;
 
-/** Every role may read its own user document (`GET /api/auth/me`). */
-const SELF: Grant['role'][] = [
-  'parent',
-  'classTeacher',
-  'teacher',
-  'committee',
-  'schoolAdmin',
-  'principal',
-  'countyBureau',
-  'cityBureau',
-  'worker',
-];
+/** A school's administrators: its admin and its principal. */
+const SCHOOL_HEADS = ['schoolAdmin', 'principal'] as const satisfies readonly Role[];
+
+/** The education bureaus: the county's and the city's. */
+const BUREAUS = ['countyBureau', 'cityBureau'] as const satisfies readonly Role[];
+
+/** Who oversees a place's records: the school's admin and principal and the bureaus above. */
+const OVERSIGHT = [...SCHOOL_HEADS, ...BUREAUS] as const;
+
+/** The teachers who take a session's children: the class teacher and the teachers. */
+const TEACHERS = ['classTeacher', 'teacher'] as const satisfies readonly Role[];
 
 function read(role: Role, subject: SubjectName, reach: Reach = 'scope', fields: FieldSet = 'all') {
   return { role, action: 'read', subject, reach, fields } satisfies Grant;
@@ -191,71 +190,86 @@ function create(role: Role, subject: SubjectName, reach: Reach) {
   return { role, action: 'create', subject, reach, fields: 'all' } satisfies Grant;
 }
 
-function update(role: Role, subject: SubjectName) {
-  return { role, action: 'update', subject, reach: 'scope', fields: 'all' } satisfies Grant;
+function update(role: Role, subject: SubjectName, reach: Reach = 'scope') {
+  return { role, action: 'update', subject, reach, fields: 'all' } satisfies Grant;
 }
+
+/** {@link read} for each of `roles`, in their order. */
+function readBy(
+  roles: readonly Role[],
+  subject: SubjectName,
+  reach: Reach = 'scope',
+  fields: FieldSet = 'all',
+): Grant[] {
+  return roles.map((role) => read(role, subject, reach, fields));
+}
+
+/** {@link create} in their own scope for each of `roles`, in their order. */
+function createBy(roles: readonly Role[], subject: SubjectName): Grant[] {
+  return roles.map((role) => create(role, subject, 'scope'));
+}
+
+/** {@link update} in their own scope for each of `roles`, in their order. */
+function updateBy(roles: readonly Role[], subject: SubjectName): Grant[] {
+  return roles.map((role) => update(role, subject));
+}
+
+/**
+ * A role's reading of the organisation: the School and Class of its place and, where it may
+ * see children, the Students it reaches with the fields it sees.
+ */
+function organisation(role: Role, students?: { reach: Reach; fields: FieldSet }): Grant[] {
+  return [
+    read(role, 'School'),
+    read(role, 'Class'),
+    ...(students ? [read(role, 'Student', students.reach, students.fields)] : []),
+  ];
+}
+
+/** Every field of the children of the role's place. */
+const IN_FULL = { reach: 'scope', fields: 'all' } as const;
+
+/** The children of the role's place without their personal data. */
+const WITHOUT_PERSONAL_DATA = { reach: 'scope', fields: 'public' } as const;
 
 /** The grants. Anything not granted here is refused. */
 export const AUTHORIZATION_TABLE: readonly Grant[] = [
-  ...SELF.map((role) => read(role, 'User', 'self')),
+  // Every role may read its own user document (`GET /api/auth/me`).
+  ...ROLES.map((role) => read(role, 'User', 'self')),
 
   // Parents (家长): their child's school and class, and their own children in full.
-  read('parent', 'School'),
-  read('parent', 'Class'),
-  read('parent', 'Student', 'guardian', 'all'),
+  ...organisation('parent', { reach: 'guardian', fields: 'all' }),
 
   // Class teacher (班主任): the class's children in full.
-  read('classTeacher', 'School'),
-  read('classTeacher', 'Class'),
-  read('classTeacher', 'Student', 'scope', 'all'),
+  ...organisation('classTeacher', IN_FULL),
 
   // Teacher (教师): the students of the school or class served, without personal data.
-  read('teacher', 'School'),
-  read('teacher', 'Class'),
-  read('teacher', 'Student', 'scope', 'public'),
+  ...organisation('teacher', WITHOUT_PERSONAL_DATA),
 
   // Parent committee (家委会): the school or class, no children but their own (as parents).
-  read('committee', 'School'),
-  read('committee', 'Class'),
+  ...organisation('committee'),
 
   // School admin and principal (学校管理员, 校长): the school's children in full.
-  read('schoolAdmin', 'School'),
-  read('schoolAdmin', 'Class'),
-  read('schoolAdmin', 'Student', 'scope', 'all'),
-  read('principal', 'School'),
-  read('principal', 'Class'),
-  read('principal', 'Student', 'scope', 'all'),
+  ...SCHOOL_HEADS.flatMap((role) => organisation(role, IN_FULL)),
 
   // Bureaus (县区/市教育局): their county's or city's schools, without personal data.
-  read('countyBureau', 'School'),
-  read('countyBureau', 'Class'),
-  read('countyBureau', 'Student', 'scope', 'public'),
-  read('cityBureau', 'School'),
-  read('cityBureau', 'Class'),
-  read('cityBureau', 'Student', 'scope', 'public'),
+  ...BUREAUS.flatMap((role) => organisation(role, WITHOUT_PERSONAL_DATA)),
 
   // Job workers (服务账号): the city's organisation through the API, without personal data.
-  read('worker', 'School'),
-  read('worker', 'Class'),
-  read('worker', 'Student', 'scope', 'public'),
+  ...organisation('worker', WITHOUT_PERSONAL_DATA),
 
   // Process instances in the monitor (/api/monitor): the bureaus, the school's admin and
   // principal and a class teacher (their class's, read-only) see them; only administrators
   // retry incidents: a school admin in their school, the city bureau in the city.
-  read('cityBureau', 'Instance'),
-  read('countyBureau', 'Instance'),
-  read('schoolAdmin', 'Instance'),
-  read('principal', 'Instance'),
-  read('classTeacher', 'Instance'),
-  update('schoolAdmin', 'Instance'),
-  update('cityBureau', 'Instance'),
+  ...readBy(['cityBureau', 'countyBureau', ...SCHOOL_HEADS, 'classTeacher'], 'Instance'),
+  ...updateBy(['schoolAdmin', 'cityBureau'], 'Instance'),
 
   // The catalog (/api/catalog): administrators read their place, the places below and the
   // templates above; they deploy at their own place only: a school's admin and principal the
   // school's variants, a county bureau the county's, the city bureau the templates and any
   // variant in its city. Others only learn which process their school runs (resolve, through
   // `read School`).
-  ...(['cityBureau', 'countyBureau', 'schoolAdmin', 'principal'] as const).flatMap((role) => [
+  ...(['cityBureau', 'countyBureau', ...SCHOOL_HEADS] as const).flatMap((role) => [
     read(role, 'Process', 'lineage'),
     read(role, 'Form', 'lineage'),
     create(role, 'Process', 'place'),
@@ -267,22 +281,14 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   // The audit log (/api/audit): a school's admin and principal their school's entries, a county
   // bureau its county's (and its schools'), the city bureau everything.
   read('cityBureau', 'AuditEntry', 'lineage'),
-  read('countyBureau', 'AuditEntry'),
-  read('schoolAdmin', 'AuditEntry'),
-  read('principal', 'AuditEntry'),
+  ...readBy(['countyBureau', ...SCHOOL_HEADS], 'AuditEntry'),
 
   // Applications (/api/enrolment): a guardian their child's; the class teacher, the parent
   // committee, the school's admin and principal and the bureaus those of their place (pick-up
   // phone and insurance only for the guardians, the class teacher, admin and principal); the
   // job workers read and update them (facts, steps, arrangement) city-wide.
   read('parent', 'Application', 'guardian'),
-  read('classTeacher', 'Application'),
-  read('committee', 'Application'),
-  read('schoolAdmin', 'Application'),
-  read('principal', 'Application'),
-  read('countyBureau', 'Application'),
-  read('cityBureau', 'Application'),
-  read('worker', 'Application'),
+  ...readBy(['classTeacher', 'committee', ...OVERSIGHT, 'worker'], 'Application'),
   update('worker', 'Application'),
 
   // Plans (/api/plans, 一校一案): the school's admin and principal, its teachers and its parent
@@ -290,27 +296,18 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   // read their child's school's published plan without internal fields; the bureaus their
   // county's or city's. The school admin drafts, edits, submits and withdraws; the job workers
   // read and update them (facts, checks, publication; only workers may call those routes).
-  read('schoolAdmin', 'Plan'),
-  read('principal', 'Plan'),
-  read('teacher', 'Plan', 'school'),
-  read('classTeacher', 'Plan', 'school'),
-  read('committee', 'Plan', 'school'),
+  ...readBy(SCHOOL_HEADS, 'Plan'),
+  ...readBy(['teacher', 'classTeacher', 'committee'], 'Plan', 'school'),
   { ...read('parent', 'Plan', 'school', 'public'), where: { status: 'published' } },
-  read('countyBureau', 'Plan'),
-  read('cityBureau', 'Plan'),
-  read('worker', 'Plan'),
+  ...readBy([...BUREAUS, 'worker'], 'Plan'),
   create('schoolAdmin', 'Plan', 'scope'),
-  update('schoolAdmin', 'Plan'),
-  update('worker', 'Plan'),
+  ...updateBy(['schoolAdmin', 'worker'], 'Plan'),
 
   // County parameters (/api/parameters): the bureaus and the job workers read their county's or
   // city's; the county bureau sets its own values and proposes a fee standard, the city bureau
   // approves or refuses it (the step's role is checked by the service, FEE_STANDARD_APPROVER).
-  read('countyBureau', 'CountyParameters'),
-  read('cityBureau', 'CountyParameters'),
-  read('worker', 'CountyParameters'),
-  update('countyBureau', 'CountyParameters'),
-  update('cityBureau', 'CountyParameters'),
+  ...readBy([...BUREAUS, 'worker'], 'CountyParameters'),
+  ...updateBy(BUREAUS, 'CountyParameters'),
 
   // Feedback surveys (/api/surveys, FLOW-COMMITTEE): the parent committee (of the school or of
   // a class, for its school) drafts, opens and closes its school's surveys and reads their
@@ -319,9 +316,8 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   // child's school (the service also requires a child placed or enrolled there).
   read('committee', 'Survey', 'school'),
   create('committee', 'Survey', 'school'),
-  { role: 'committee', action: 'update', subject: 'Survey', reach: 'school', fields: 'all' },
-  read('schoolAdmin', 'Survey'),
-  read('principal', 'Survey'),
+  update('committee', 'Survey', 'school'),
+  ...readBy(SCHOOL_HEADS, 'Survey'),
   read('countyBureau', 'Survey', 'scope', 'public'),
   { ...create('parent', 'SurveyResponse', 'school'), where: { status: 'open' } },
 
@@ -331,90 +327,50 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   // through the ledger's reach (a waived bill would tell a family's poverty registration).
   // The job workers create bills and move them on (orders, payments, overdue, withdrawals).
   read('parent', 'Bill', 'guardian'),
-  read('schoolAdmin', 'Bill'),
-  read('principal', 'Bill'),
-  read('worker', 'Bill'),
-  create('schoolAdmin', 'Bill', 'scope'),
-  create('cityBureau', 'Bill', 'scope'),
-  create('worker', 'Bill', 'scope'),
-  update('schoolAdmin', 'Bill'),
-  update('worker', 'Bill'),
+  ...readBy([...SCHOOL_HEADS, 'worker'], 'Bill'),
+  ...createBy(['schoolAdmin', 'cityBureau', 'worker'], 'Bill'),
+  ...updateBy(['schoolAdmin', 'worker'], 'Bill'),
 
   // The earmarked ledger (FEE-EARMARK): the school's admin records spending, the principal and
   // the bureaus read their place's entries, balances and bill totals (fund supervision); the
   // job workers book payments and close months.
-  read('schoolAdmin', 'LedgerEntry'),
-  read('principal', 'LedgerEntry'),
-  read('countyBureau', 'LedgerEntry'),
-  read('cityBureau', 'LedgerEntry'),
-  read('worker', 'LedgerEntry'),
-  create('schoolAdmin', 'LedgerEntry', 'scope'),
-  create('worker', 'LedgerEntry', 'scope'),
+  ...readBy([...OVERSIGHT, 'worker'], 'LedgerEntry'),
+  ...createBy(['schoolAdmin', 'worker'], 'LedgerEntry'),
 
   // Attendance and hand-over (/api/safety/attendance, SAFE-ATTEND): the teachers of a school or
   // class and the class teacher check their children in and hand them over, as does the school
   // admin; the principal reads the school's; a guardian reads their own child's lines.
   read('parent', 'Attendance', 'guardian'),
-  read('classTeacher', 'Attendance'),
-  read('teacher', 'Attendance'),
-  read('schoolAdmin', 'Attendance'),
-  read('principal', 'Attendance'),
-  create('classTeacher', 'Attendance', 'scope'),
-  create('teacher', 'Attendance', 'scope'),
-  create('schoolAdmin', 'Attendance', 'scope'),
-  update('classTeacher', 'Attendance'),
-  update('teacher', 'Attendance'),
-  update('schoolAdmin', 'Attendance'),
+  ...readBy([...TEACHERS, ...SCHOOL_HEADS], 'Attendance'),
+  ...createBy([...TEACHERS, 'schoolAdmin'], 'Attendance'),
+  ...updateBy([...TEACHERS, 'schoolAdmin'], 'Attendance'),
 
   // Incidents (/api/safety/incidents): the school's staff report and read them (a class teacher
   // those involving a child of their class, by `classIds`, their class's children's part only),
   // the bureaus read their place's, a guardian those their child was involved in (their child's
   // part only); the job workers attach the attendance.
   read('parent', 'Incident', 'guardian'),
-  read('classTeacher', 'Incident'),
-  read('teacher', 'Incident'),
-  read('schoolAdmin', 'Incident'),
-  read('principal', 'Incident'),
-  read('countyBureau', 'Incident'),
-  read('cityBureau', 'Incident'),
-  read('worker', 'Incident'),
-  create('classTeacher', 'Incident', 'scope'),
-  create('teacher', 'Incident', 'scope'),
-  create('schoolAdmin', 'Incident', 'scope'),
-  create('principal', 'Incident', 'scope'),
+  ...readBy([...TEACHERS, ...OVERSIGHT, 'worker'], 'Incident'),
+  ...createBy([...TEACHERS, ...SCHOOL_HEADS], 'Incident'),
   update('worker', 'Incident'),
 
   // Insurance claims (/api/claims, SAFE-CLAIM): the school admin requests them, the principal
   // and the bureaus read their place's, a guardian their child's; the job workers record the
   // settlement (and the claims an incident's process called).
   read('parent', 'Claim', 'guardian'),
-  read('schoolAdmin', 'Claim'),
-  read('principal', 'Claim'),
-  read('countyBureau', 'Claim'),
-  read('cityBureau', 'Claim'),
-  read('worker', 'Claim'),
-  create('schoolAdmin', 'Claim', 'scope'),
-  create('worker', 'Claim', 'scope'),
+  ...readBy([...OVERSIGHT, 'worker'], 'Claim'),
+  ...createBy(['schoolAdmin', 'worker'], 'Claim'),
   update('worker', 'Claim'),
 
   // Service staff (/api/staff): the school's admin and principal register staff (附件2) and read
   // registrations, staff and teachers' service hours; the bureaus read their place's; the job
   // workers check records and register. The bad-record list (SAFE-STAFF) is the bureaus'; the
   // job workers look people up on it.
-  read('schoolAdmin', 'Staff'),
-  read('principal', 'Staff'),
-  read('countyBureau', 'Staff'),
-  read('cityBureau', 'Staff'),
-  read('worker', 'Staff'),
-  create('schoolAdmin', 'Staff', 'scope'),
-  create('principal', 'Staff', 'scope'),
-  create('worker', 'Staff', 'scope'),
+  ...readBy([...OVERSIGHT, 'worker'], 'Staff'),
+  ...createBy([...SCHOOL_HEADS, 'worker'], 'Staff'),
   update('worker', 'Staff'),
-  read('countyBureau', 'StaffRecord'),
-  read('cityBureau', 'StaffRecord'),
-  read('worker', 'StaffRecord'),
-  create('countyBureau', 'StaffRecord', 'scope'),
-  create('cityBureau', 'StaffRecord', 'scope'),
+  ...readBy([...BUREAUS, 'worker'], 'StaffRecord'),
+  ...createBy(BUREAUS, 'StaffRecord'),
 
   // WeChat Pay (/api/payments, docs/integrations.md): the school's admin and principal and the
   // bureaus read their place's payment discrepancies and merchant settings (never a secret); a
@@ -423,12 +379,8 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   // daily reconciliation; the job workers also record the resolution entered in a
   // discrepancy's inbox task (payment-discrepancy). Payers order a bill through its `read Bill`
   // grant.
-  read('schoolAdmin', 'Payment'),
-  read('principal', 'Payment'),
-  read('countyBureau', 'Payment'),
-  read('cityBureau', 'Payment'),
-  update('schoolAdmin', 'Payment'),
-  update('countyBureau', 'Payment'),
+  ...readBy(OVERSIGHT, 'Payment'),
+  ...updateBy(['schoolAdmin', 'countyBureau'], 'Payment'),
   create('worker', 'Payment', 'scope'),
   update('worker', 'Payment'),
   create('cityBureau', 'Payment', 'scope'),
@@ -437,10 +389,6 @@ export const AUTHORIZATION_TABLE: readonly Grant[] = [
   // (CorpID, AgentId, Secret, callback Token and EncodingAESKey; secrets never shown again), a
   // county bureau its county's and its schools'; the principal and the city bureau read the
   // settings and the recorded deliveries.
-  read('schoolAdmin', 'WecomApp'),
-  read('principal', 'WecomApp'),
-  read('countyBureau', 'WecomApp'),
-  read('cityBureau', 'WecomApp'),
-  update('schoolAdmin', 'WecomApp'),
-  update('countyBureau', 'WecomApp'),
+  ...readBy(OVERSIGHT, 'WecomApp'),
+  ...updateBy(['schoolAdmin', 'countyBureau'], 'WecomApp'),
 ];
