@@ -102,6 +102,9 @@ export interface ApplicationFacts {
 
 const LIVE: readonly ApplicationStatus[] = ['submitted', 'placed', 'waiting', 'enrolled'];
 
+/** The key of an application's withdrawal event (`<applicationId>:withdrawn`), once per application. */
+const WITHDRAWAL_KEY = 'withdrawn';
+
 /**
  * Parents' applications (ELIG-VOLUNTARY), the facts workers check them against, the places
  * of each session (ELIG-PRIORITY) and withdrawal. Checks that a parent can be told at once
@@ -274,8 +277,11 @@ export class EnrolmentService {
         'error.conflict',
         `the application is ${doc.status}`,
       );
+    // the withdrawal is a fact inserted once (the truth a worker's status written over the
+    // application's is put back from, see keepWithdrawal); a second withdrawal at once loses
+    if (!(await this.event(doc._id, 'withdrawn', 'withdrawn', p.userId, WITHDRAWAL_KEY)))
+      throw new UserError(409, 'NOT_WITHDRAWABLE', 'error.conflict', 'withdrawn already');
     await this.setStatus(doc._id, 'withdrawn');
-    await this.event(doc._id, 'withdrawn', 'withdrawn', p.userId);
     await this.engine.publishMessage({
       name: WITHDRAWN_MESSAGE,
       correlationKey: doc._id,
@@ -283,7 +289,8 @@ export class EnrolmentService {
       timeToLiveMs: 60_000,
     });
     await this.m.claims.deleteOne({ _id: `apply:${doc.studentId}:${doc.term}` });
-    if (doc.status === 'placed' || doc.status === 'enrolled') await this.releaseSeat(doc);
+    // also a seat arranged after the application was read
+    await this.releaseSeat(doc);
     return this.view(p, { ...doc, status: 'withdrawn' }, true);
   }
 
@@ -352,6 +359,7 @@ export class EnrolmentService {
     if (body.fee) set.fee = body.fee;
     if (body.rules) set.refusal = JSON.stringify(body.rules);
     await this.m.applications.updateOne({ _id: doc._id }, { $set: set });
+    if (set.status && (await this.keepWithdrawal(doc))) return;
     // a refused or rejected application no longer holds the term (ELIG-VOLUNTARY) nor a seat
     if (set.status === 'refused' || set.status === 'rejected') {
       await this.m.claims.deleteOne({ _id: `apply:${doc.studentId}:${doc.term}` });
@@ -375,16 +383,21 @@ export class EnrolmentService {
     if (!session) throw new NotFoundError(`session ${doc.sessionId} is gone`);
     if (doc.status === 'placed' || doc.status === 'enrolled')
       return { status: 'placed', rules: [] };
+    // withdrawn: its process is ending, no seat for it
+    if (doc.status === 'withdrawn' || (await this.isWithdrawn(doc._id)))
+      return { status: 'waiting', rules: [] };
     const waitingBefore = await this.waitingOf(doc);
     // a seat goes to this application only when nobody ranked before it is waiting
     const order = arrangePlaces(await this.placementApplicants([...waitingBefore, doc]), 0).waiting;
     const ahead = order.findIndex((w) => w.applicationId === doc._id);
     if (ahead === 0 && (await this.claimSeat(doc, session.capacity))) {
       await this.setStatus(doc._id, 'placed', { placement: { status: 'placed' } });
+      if (await this.keepWithdrawal(doc)) return { status: 'waiting', rules: [] };
       return { status: 'placed', rules: [] };
     }
     const rank = ahead + 1;
     await this.setStatus(doc._id, 'waiting', { placement: { status: 'waiting', rank } });
+    if (await this.keepWithdrawal(doc)) return { status: 'waiting', rules: [] };
     return { status: 'waiting', rank, rules: [order[ahead]!.reason] };
   }
 
@@ -486,13 +499,42 @@ export class EnrolmentService {
     return false;
   }
 
-  /** Frees a withdrawn child's seat and gives it to the first on the waiting list. */
+  /**
+   * Whether the guardian withdrew the application: the withdrawal's event, inserted once, is
+   * the truth; the status field may have been written over by a worker that read it before.
+   */
+  private async isWithdrawn(id: string): Promise<boolean> {
+    return Boolean(await this.m.events.exists({ _id: `${id}:${WITHDRAWAL_KEY}` }));
+  }
+
+  /**
+   * After a worker wrote a status: when the guardian withdrew meanwhile (FerretDB 1.24 checks
+   * an update's filter and rewrites the document apart, so the worker's status may have landed
+   * over the withdrawal), the status is put back to withdrawn and a seat taken meanwhile
+   * freed. Every status writer calls this after its write, and the withdrawal inserts its fact
+   * before writing its status, so whichever lands last, the application ends withdrawn.
+   */
+  private async keepWithdrawal(doc: ApplicationDoc): Promise<boolean> {
+    if (!(await this.isWithdrawn(doc._id))) return false;
+    await this.setStatus(doc._id, 'withdrawn');
+    await this.releaseSeat(doc);
+    return true;
+  }
+
+  /**
+   * Frees a withdrawn child's seat, if it held one, and gives it to the first on the waiting
+   * list.
+   */
   private async releaseSeat(doc: ApplicationDoc): Promise<void> {
     const plan = await this.m.plans.findById(doc.planId).lean<PlanDoc>();
     const capacity = plan?.sessions.find((s) => s.id === doc.sessionId)?.capacity ?? 0;
+    let freed = 0;
     for (let n = 1; n <= capacity; n++) {
-      await this.m.claims.deleteOne({ _id: this.seatId(doc, n), by: doc._id });
+      const seat = await this.m.claims.findById(this.seatId(doc, n)).lean();
+      if (seat?.by !== doc._id) continue;
+      freed += (await this.m.claims.deleteOne({ _id: this.seatId(doc, n) })).deletedCount;
     }
+    if (freed === 0) return;
     const waiting = await this.waitingOf(doc);
     const first = arrangePlaces(await this.placementApplicants(waiting), 0).waiting[0];
     const next = waiting.find((w) => w._id === first?.applicationId);
