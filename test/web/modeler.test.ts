@@ -9,6 +9,7 @@ import {
   startWebHarness,
   type WebHarness,
 } from './harness';
+import { fillApplication, openTask } from './page-steps';
 
 const PROCESS = 'after-school-enrolment';
 const SCHOOL = 'school.school-yh1';
@@ -83,29 +84,6 @@ describe('process modeler and form editor in the browser', () => {
     await page.locator('#bio-properties-panel-label').click();
     await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.type(label);
-  }
-
-  /** Opens the inbox until a task named `name` is listed, then opens it. */
-  async function openTask(page: Page, name: string): Promise<void> {
-    await eventually(
-      async () => {
-        await page.goto('/inbox?view=groups');
-        await page.locator('.task-list').waitFor();
-        return (await page.locator('.task-item', { hasText: name }).count()) > 0 || undefined;
-      },
-      60_000,
-      `the task ${name} in the inbox`,
-    );
-    await page.locator('.task-item', { hasText: name }).first().getByRole('link').click();
-    await page.getByRole('heading', { level: 1, name }).waitFor();
-    await page.locator('.fjs-form').waitFor();
-  }
-
-  /** Picks an option of a form-js select by its label. */
-  async function choose(page: Page, label: string, option: string): Promise<void> {
-    const id = await page.getByLabel(label).getAttribute('id');
-    await page.locator(`[id="${id}-display"]`).click();
-    await page.locator('.fjs-dropdownlist-item', { hasText: option }).first().click();
   }
 
   /** How many school approvals the school admin's groups have open. */
@@ -208,20 +186,7 @@ describe('process modeler and form editor in the browser', () => {
     await w.signIn(parent, '13900000008');
     await parent.goto('/apply');
     await parent.locator('.fjs-form').waitFor();
-    await choose(parent, '报名的孩子', '高一诺');
-    const session = parent.getByLabel('服务时段');
-    if ((await session.getAttribute('class'))?.includes('fjs-select-hidden-input'))
-      await choose(parent, '服务时段', '作业辅导');
-    else await session.fill('S1');
-    await parent.getByLabel('姓名').fill('高霞');
-    await choose(parent, '与孩子关系', '母亲');
-    await parent.getByLabel('手机号').fill('13900000008');
-    await parent.getByLabel('承保保险公司').fill('中国人寿漯河分公司');
-    await parent.getByLabel('保单号').fill('PICC-2026-0002');
-    const until = parent.getByLabel('保险有效期至');
-    await until.fill('2027-08-31');
-    await until.press('Enter');
-    await parent.getByLabel(/我自愿为孩子申请课后服务/).check();
+    await fillApplication(parent, 'PICC-2026-0002');
     await parent.getByRole('button', { name: '提交报名' }).click();
     await parent.waitForURL(/\/applications\/[^/]+$/);
     await parent.getByRole('heading', { level: 1, name: /高一诺/ }).waitFor();
