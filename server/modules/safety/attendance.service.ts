@@ -119,6 +119,11 @@ export class AttendanceService {
         await this.m.records.create(doc);
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        // FerretDB 1.24 rewrites the whole line on update, apart from its filter: a roster sent
+        // again would write over a hand-over recorded meanwhile at the gate. Only a line whose
+        // presence changes is written (a child handed over is present: no correction to make).
+        const existing = await this.m.records.findById(doc._id, { present: 1 }).lean();
+        if (existing?.present === line.present) continue;
         await this.m.records.updateOne(
           { _id: doc._id },
           { $set: { present: line.present, updatedAt: now } },
