@@ -11,6 +11,7 @@ import { t } from '../../lib/i18n';
 import type { Logger } from '../../lib/logger';
 import type { BillingService } from '../billing/billing.service';
 import type { NotificationService } from '../notifications/notifications.service';
+import type { DiscrepancyDoc } from './payments.model';
 import { orgModels } from '../org/org.model';
 import { billingPortOf } from './billing-port';
 import { discrepancyProcess, type DiscrepancyProcess } from './discrepancy-process';
@@ -23,7 +24,10 @@ import { createPayments } from './index';
  * to the school's admins and the county's bureau in-app and, with an engine, starts its
  * `payment-discrepancy` process (the school's resolved variant or the city template) whose
  * inbox task the school's admin (the county bureau without a school) completes with the
- * resolution; resolving at /api/payments/discrepancies completes that task.
+ * resolution; resolving at /api/payments/discrepancies completes that task. A start that
+ * fails (the engine unavailable) leaves the process not yet started, and every reconciliation
+ * run starts the processes of the open discrepancies not yet started (exactly one instance
+ * each, however many runs at once: discrepancy-process.ts).
  */
 export async function composePayments(deps: {
   db: Database;
@@ -43,6 +47,24 @@ export async function composePayments(deps: {
   const org = orgModels(deps.db.connection);
   const engine = deps.engine;
   let process: DiscrepancyProcess | undefined;
+  /** The discrepancy with the county of its school when it names only the school. */
+  const placed = async (raised: DiscrepancyDoc): Promise<DiscrepancyDoc> => {
+    const school =
+      raised.schoolId && !raised.countyId
+        ? await org.schools.findById(raised.schoolId).lean()
+        : null;
+    return school ? { ...raised, cityId: school.cityId, countyId: school.countyId } : raised;
+  };
+  const startProcess = async (d: DiscrepancyDoc): Promise<void> => {
+    // nobody to give the task to without a place (no order, the environment's merchant)
+    if (!process || !(d.schoolId || d.countyId)) return;
+    await process.start(d).catch((err: unknown) => {
+      deps.logger.warn(
+        { err, id: d._id },
+        'starting the discrepancy process failed; retried next run',
+      );
+    });
+  };
   const payments = await createPayments({
     db: deps.db,
     billing: billingPortOf(
@@ -70,17 +92,15 @@ export async function composePayments(deps: {
           discrepancyProcess: (m) => (process = discrepancyProcess(engine, m, deps.resolveProcess)),
         }
       : {}),
+    beforeReconcile: async () => {
+      if (!process) return;
+      const open = await payments.service.discrepancies({ open: true });
+      const started = await process.started(open.map((d) => d._id));
+      for (const d of open) if (!started.has(d._id)) await startProcess(await placed(d));
+    },
     incidents: async (raised) => {
-      const school =
-        raised.schoolId && !raised.countyId
-          ? await org.schools.findById(raised.schoolId).lean()
-          : null;
-      const d = school ? { ...raised, cityId: school.cityId, countyId: school.countyId } : raised;
-      // nobody to give the task to without a place (no order, the environment's merchant)
-      if (process && (d.schoolId || d.countyId))
-        await process.start(d).catch((err: unknown) => {
-          deps.logger.warn({ err, id: d._id }, 'starting the discrepancy process failed');
-        });
+      const d = await placed(raised);
+      await startProcess(d);
       const groups = [
         ...(d.schoolId ? [`school:${d.schoolId}:admin`] : []),
         ...(d.countyId ? [`county:${d.countyId}:bureau`] : []),

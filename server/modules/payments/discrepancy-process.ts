@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { isDuplicateKey } from '../../db/models';
 import { EngineError } from '../../engine/errors';
 import type { Engine } from '../../engine/engine';
 import type { Vars } from '../../engine/runtime/state';
 import { hasMessage, t } from '../../lib/i18n';
 import { formatYuan } from '../../rules/fees';
-import type { DiscrepancyDoc, PaymentModels } from './payments.model';
+import type { DiscrepancyDoc, DiscrepancyProcessDoc, PaymentModels } from './payments.model';
 
 /** The city template a discrepancy is handled in (processes/payment-discrepancy.bpmn). */
 export const DISCREPANCY_PROCESS_ID = 'payment-discrepancy';
@@ -24,8 +25,17 @@ export interface DiscrepancyOutcome {
  * the API instead.
  */
 export interface DiscrepancyProcess {
-  /** Starts the discrepancy's instance unless one was started already (a claim by its id). */
+  /**
+   * Starts the discrepancy's instance unless it was started already: exactly one instance
+   * however often and however many at once ask. A start that fails leaves the process recorded
+   * as not yet started (see {@link started}), for the next reconciliation run to start.
+   */
   start(d: DiscrepancyDoc): Promise<void>;
+  /**
+   * The discrepancies of `ids` whose process was started (or was claimed under the earlier
+   * scheme, which is not restarted); the others' processes are not yet started.
+   */
+  started(ids: string[]): Promise<Set<string>>;
   /** The completion of the discrepancy's review task, if it was completed. */
   outcome(discrepancyId: string): Promise<DiscrepancyOutcome | undefined>;
   /** Completes the discrepancy's open review task as `by` with the resolution, if there is one. */
@@ -47,29 +57,43 @@ export function discrepancyProcess(
 
   return {
     async start(d) {
+      // recorded before the first try, so that a failed start is known as not yet started
+      const fresh: DiscrepancyProcessDoc = {
+        _id: d._id,
+        key: instanceKeyOf(d._id),
+        at: new Date(),
+      };
+      let doc: DiscrepancyProcessDoc | null = fresh;
       try {
-        await m.discrepancyProcesses.create({ _id: d._id, at: new Date() });
+        await m.discrepancyProcesses.create(fresh);
       } catch (err) {
-        if (isDuplicateKey(err)) return;
-        throw err;
+        if (!isDuplicateKey(err)) throw err;
+        doc = await m.discrepancyProcesses.findById(d._id).lean<DiscrepancyProcessDoc>();
       }
-      try {
-        const key =
-          d.schoolId && resolve ? await resolve(DISCREPANCY_PROCESS_ID, d.schoolId) : undefined;
-        const instance = await engine.createInstance({
-          ...(key ? { processDefinitionKey: key } : { bpmnProcessId: DISCREPANCY_PROCESS_ID }),
-          variables: variablesOf(d),
-          by: 'api:payments',
-        });
-        await m.discrepancyProcesses.updateOne(
-          { _id: d._id },
-          { $set: { instanceKey: instance._id } },
-        );
-      } catch (err) {
-        // a later raise of the same discrepancy may try again
-        await m.discrepancyProcesses.deleteOne({ _id: d._id, instanceKey: { $exists: false } });
-        throw err;
-      }
+      // started; or a start of the earlier scheme (no key) that is not ours to repeat
+      if (!doc || doc.instanceKey || !doc.key) return;
+      const definition =
+        d.schoolId && resolve ? await resolve(DISCREPANCY_PROCESS_ID, d.schoolId) : undefined;
+      // under its one key: of concurrent starts the engine's first commit insert wins, and a
+      // start after one that succeeded (but did not record it) finds the instance
+      await engine.createInstance({
+        ...(definition
+          ? { processDefinitionKey: definition }
+          : { bpmnProcessId: DISCREPANCY_PROCESS_ID }),
+        key: doc.key,
+        variables: variablesOf(d),
+        by: 'api:payments',
+      });
+      // every starter writes the same field with the same value
+      await m.discrepancyProcesses.updateOne({ _id: d._id }, { $set: { instanceKey: doc.key } });
+    },
+
+    async started(ids) {
+      if (ids.length === 0) return new Set();
+      const docs = await m.discrepancyProcesses
+        .find({ _id: { $in: ids } })
+        .lean<DiscrepancyProcessDoc[]>();
+      return new Set(docs.filter((x) => x.instanceKey || !x.key).map((x) => x._id));
     },
 
     async outcome(discrepancyId) {
@@ -108,6 +132,16 @@ export function discrepancyProcess(
 }
 
 // helpers //////////
+
+/**
+ * The one instance key of a discrepancy's process: digits as the engine's keys, derived from
+ * the discrepancy's id. 18 digits starting with 9, so it never meets a key the engine makes
+ * (16 digits until the 2050s; the keys inside an instance append six digits to it).
+ */
+export function instanceKeyOf(discrepancyId: string): string {
+  const hash = BigInt(`0x${createHash('sha256').update(discrepancyId).digest('hex')}`);
+  return `9${(hash % 10n ** 17n).toString().padStart(17, '0')}`;
+}
 
 /** The instance's variables: what the form shows and the scope its groups are built from. */
 function variablesOf(d: DiscrepancyDoc): Vars {

@@ -43,6 +43,8 @@ export interface PaymentsDeps {
    * API completes the task, and the job worker records who completed it.
    */
   discrepancyProcess?: (m: PaymentModels) => DiscrepancyProcess;
+  /** What each reconciliation run catches up on first (see {@link PaymentsService}). */
+  beforeReconcile?: () => Promise<void>;
   /** Run the daily reconciliation and refund retries in this process (default true). */
   schedule?: boolean;
 }
@@ -69,6 +71,7 @@ export async function createPayments(deps: PaymentsDeps): Promise<{
     merchants,
     logger: deps.logger,
     incidents: deps.incidents,
+    ...(deps.beforeReconcile ? { beforeReconcile: deps.beforeReconcile } : {}),
   });
   const process = deps.discrepancyProcess?.(m);
   const router = createPaymentsRouter({

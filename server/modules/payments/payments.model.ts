@@ -156,11 +156,16 @@ export interface DiscrepancyDoc {
 }
 
 /**
- * The claim on starting a discrepancy's `payment-discrepancy` process, `_id` = the
- * discrepancy's id: whoever inserts it starts the one instance and records its key.
+ * A discrepancy's `payment-discrepancy` process, `_id` = the discrepancy's id, inserted before
+ * the first start: `key` is the one instance key the process may have (derived from the
+ * discrepancy's id; the engine's insert of its first commit under that key lets one start win
+ * however many run at once), `instanceKey` is set once the instance exists. A document with
+ * `key` and no `instanceKey` is a process not yet started: the next reconciliation run starts
+ * it. (A document of the earlier scheme has no `key`: `instanceKey` when it was started.)
  */
 export interface DiscrepancyProcessDoc {
   _id: string;
+  key?: string;
   instanceKey?: string;
   at: Date;
 }
@@ -338,6 +343,7 @@ const merchantSchema = new Schema<MerchantSettingsDoc>(
 const discrepancyProcessSchema = new Schema<DiscrepancyProcessDoc>(
   {
     _id: String,
+    key: String,
     instanceKey: String,
     at: { type: Date, required: true },
   },

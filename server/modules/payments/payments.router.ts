@@ -177,7 +177,17 @@ export function createPaymentsRouter(deps: PaymentsRouterDeps): Router {
       const p = currentPrincipal(res);
       const ability = abilityFor(p);
       const all = await service.discrepancies({ open: query.open === 'true' });
-      res.json(all.filter((d) => ability.can('read', subject('Payment', placeDoc(d)))).map(viewOf));
+      const visible = all.filter((d) => ability.can('read', subject('Payment', placeDoc(d))));
+      const started = await deps.discrepancyProcess?.started(visible.map((d) => d._id));
+      res.json(
+        visible.map((d) => ({
+          ...viewOf(d),
+          // a place's discrepancy has an inbox task once its process started
+          ...(started && (d.schoolId || d.countyId)
+            ? { process: started.has(d._id) ? ('started' as const) : ('pending' as const) }
+            : {}),
+        })),
+      );
     },
   );
 

@@ -124,6 +124,11 @@ export const discrepancyView = z.object({
   /** The user id of who resolved it (through the API or by completing its inbox task). */
   resolvedBy: z.string().optional(),
   resolution: z.string().optional(),
+  /**
+   * Its `payment-discrepancy` process (the inbox task): `pending` until started, which the
+   * next reconciliation run retries when a start failed.
+   */
+  process: z.enum(['started', 'pending']).optional(),
 });
 
 /** A reconciliation's result. */

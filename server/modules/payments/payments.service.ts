@@ -70,6 +70,11 @@ export class PaymentsService {
       merchants: MerchantDirectory;
       logger: Logger;
       incidents?: IncidentSink;
+      /**
+       * What each reconciliation run catches up on first, whatever its day: the composition
+       * root starts the processes of discrepancies whose start failed.
+       */
+      beforeReconcile?: () => Promise<void>;
       now?: () => Date;
     },
   ) {
@@ -415,6 +420,9 @@ export class PaymentsService {
    * not run again; a failed one is.
    */
   async reconcile(mchId: string, date: IsoDate): Promise<ReconciliationView> {
+    await this.deps.beforeReconcile?.().catch((err: unknown) => {
+      this.deps.logger.warn({ err }, 'catching up before the reconciliation failed');
+    });
     const client = await this.clientByMch(mchId);
     const id = `${mchId}:${date}`;
     const before = await this.m.reconciliations.findById(id).lean<ReconciliationDoc>();
