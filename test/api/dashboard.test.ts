@@ -3,14 +3,14 @@ import type { Express } from 'express';
 import request from 'supertest';
 import type { Role } from '../../server/auth/roles';
 import type { Database } from '../../server/db/connection';
-import { createAuth, type Auth } from '../../server/modules/auth';
+import type { Auth } from '../../server/modules/auth';
 import { BILLING_COLLECTIONS } from '../../server/modules/billing/billing.model';
 import { createDashboard } from '../../server/modules/dashboard';
 import { ENROLMENT_COLLECTIONS } from '../../server/modules/enrolment/enrolment.model';
 import { ORG_COLLECTIONS, type StudentDoc } from '../../server/modules/org/org.model';
 import { SAFETY_COLLECTIONS } from '../../server/modules/safety/safety.model';
 import { STAFF_COLLECTIONS } from '../../server/modules/staff/staff.model';
-import { buildTestApp } from '../fixtures/app';
+import { buildTestApp, createTestAuth } from '../fixtures/app';
 import {
   buildOrgTree,
   buildStudent,
@@ -54,17 +54,7 @@ describe('bureau dashboard', () => {
   beforeAll(async () => {
     ({ app, db, close } = await buildTestApp({
       mounts: async (database, logger) => {
-        auth = await createAuth({
-          db: database,
-          logger,
-          settings: {
-            secret: 'test-secret-test-secret-test-secret!',
-            throttle: {
-              perIp: { max: 1000, windowMs: 60_000 },
-              perAccount: { max: 1000, windowMs: 60_000 },
-            },
-          },
-        });
+        auth = await createTestAuth(database, logger);
         const dashboard = await createDashboard({
           db: database,
           requireSession: auth.requireSession,
