@@ -3,9 +3,10 @@ import { catalogFixture, ENROLMENT } from '../fixtures/catalog';
 import {
   type CatalogClient,
   type CatalogHarness,
+  catalogWorld,
   startCatalogHarness,
 } from '../fixtures/catalog/harness';
-import { classScope, type OrgTree, schoolScope } from '../fixtures/identity';
+import { type OrgTree, schoolScope } from '../fixtures/identity';
 
 interface Entry {
   action: string;
@@ -30,20 +31,9 @@ describe('audit log', () => {
 
   beforeAll(async () => {
     h = await startCatalogHarness();
-    a = await h.createOrgTree();
-    a2 = await h.createOrgTree({ countyOf: a });
-    other = await h.createOrgTree();
-    city = await h.signInAs({ memberships: [{ role: 'cityBureau', scope: { cityId: a.cityId } }] });
-    countyA = await h.signInAs({
-      memberships: [{ role: 'countyBureau', scope: { cityId: a.cityId, countyId: a.county._id } }],
-    });
-    adminA = await h.signInAs({ memberships: [{ role: 'schoolAdmin', scope: schoolScope(a) }] });
-    principalA = await h.signInAs({ memberships: [{ role: 'principal', scope: schoolScope(a) }] });
+    ({ a, a2, other, city, countyA, adminA, principalA, adminOther, teacherA } =
+      await catalogWorld(h));
     adminA2 = await h.signInAs({ memberships: [{ role: 'schoolAdmin', scope: schoolScope(a2) }] });
-    adminOther = await h.signInAs({
-      memberships: [{ role: 'schoolAdmin', scope: schoolScope(other) }],
-    });
-    teacherA = await h.signInAs({ memberships: [{ role: 'classTeacher', scope: classScope(a) }] });
 
     const variant = catalogFixture('variants/committee-variant.bpmn');
     const deploy = (c: CatalogClient, place: string, xml = variant) =>

@@ -5,6 +5,7 @@ import { catalogFixture, ENROLMENT, enrolmentTemplate } from '../fixtures/catalo
 import {
   type CatalogClient,
   type CatalogHarness,
+  catalogWorld,
   startCatalogHarness,
 } from '../fixtures/catalog/harness';
 import { classScope, type OrgTree, schoolScope } from '../fixtures/identity';
@@ -25,19 +26,8 @@ describe('process catalog', () => {
 
   beforeAll(async () => {
     h = await startCatalogHarness();
-    a = await h.createOrgTree();
-    a2 = await h.createOrgTree({ countyOf: a });
-    other = await h.createOrgTree();
-    city = await h.signInAs({ memberships: [{ role: 'cityBureau', scope: { cityId: a.cityId } }] });
-    countyA = await h.signInAs({
-      memberships: [{ role: 'countyBureau', scope: { cityId: a.cityId, countyId: a.county._id } }],
-    });
-    adminA = await h.signInAs({ memberships: [{ role: 'schoolAdmin', scope: schoolScope(a) }] });
-    principalA = await h.signInAs({ memberships: [{ role: 'principal', scope: schoolScope(a) }] });
-    adminOther = await h.signInAs({
-      memberships: [{ role: 'schoolAdmin', scope: schoolScope(other) }],
-    });
-    teacherA = await h.signInAs({ memberships: [{ role: 'classTeacher', scope: classScope(a) }] });
+    ({ a, a2, other, city, countyA, adminA, principalA, adminOther, teacherA } =
+      await catalogWorld(h));
   });
 
   afterAll(async () => {
