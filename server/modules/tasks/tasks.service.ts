@@ -324,8 +324,16 @@ export class TaskService {
         );
       variables = result.data;
     }
-    // request bodies are parsed JSON, so the values are JSON values
-    await this.engine.completeUserTask(key, variables as Vars, undefined, p.userId);
+    try {
+      // request bodies are parsed JSON, so the values are JSON values
+      await this.engine.completeUserTask(key, variables as Vars, undefined, p.userId);
+    } catch (err) {
+      // completed by someone else since it was read (the engine's commit let one of them win):
+      // the same answer as for a task found done
+      if ((err as { status?: unknown }).status === 404)
+        throw new ConflictError(t('task.not_open'), 'TASK_NOT_OPEN');
+      throw err;
+    }
     await this.record(p, task, 'complete', note);
     await this.m.drafts.deleteOne({ _id: draftId(key, p.userId) });
   }
