@@ -272,4 +272,76 @@ describe('form catalog', () => {
     expect(resolveTeacher.status).toBe(200);
     expect((await teacherA.agent.get('/api/catalog/forms')).body.items).toEqual([]);
   });
+
+  it('should list the process steps that link a form, within the caller’s reach', async () => {
+    // given a school of its own county running its own variant of the enrolment, and another
+    // school (in another county) running another
+    const c = await h.createOrgTree();
+    const adminC = await h.signInAs({
+      memberships: [{ role: 'schoolAdmin', scope: schoolScope(c) }],
+    });
+    const d = await h.createOrgTree();
+    const adminD = await h.signInAs({
+      memberships: [{ role: 'schoolAdmin', scope: schoolScope(d) }],
+    });
+    const variant = catalogFixture('variants/committee-variant.bpmn');
+    for (const [client, tree] of [
+      [adminC, c],
+      [adminD, d],
+    ] as const)
+      expect(
+        (
+          await client.post(
+            `/api/catalog/processes/${ENROLMENT}/school.${tree.school._id}/versions`,
+            { xml: variant },
+          )
+        ).status,
+      ).toBe(201);
+    const usage = (client: CatalogClient, formId: string, place?: string) =>
+      client.agent.get(
+        `/api/catalog/forms/${formId}/usage${place ? `?place=${encodeURIComponent(place)}` : ''}`,
+      );
+    const placesOf = (body: { items: { processId: string; place: string }[] }) =>
+      body.items.filter((i) => i.processId === ENROLMENT).map((i) => i.place);
+
+    // when the school's admin asks which steps use the class review form
+    const all = await usage(adminC, REVIEW_FORM);
+    const here = await usage(adminC, REVIEW_FORM, `school.${c.school._id}`);
+
+    // then they see the city template's and their own variant's step, not the other school's
+    expect(all.status).toBe(200);
+    expect(placesOf(all.body).sort()).toEqual(['city', `school.${c.school._id}`].sort());
+    const own = (all.body.items as { place: string; steps: unknown[] }[]).find(
+      (i) => i.place === `school.${c.school._id}`,
+    );
+    expect(own).toMatchObject({
+      processId: ENROLMENT,
+      level: 'school',
+      version: 1,
+      // the variant's own name of the step
+      steps: [{ elementId: 'ClassReview', elementName: '班级初审（班主任）', type: 'userTask' }],
+    });
+    // and at their school only the variant it runs (its own, not the template above it)
+    expect(placesOf(here.body)).toEqual([`school.${c.school._id}`]);
+    // and a start form is found at the start event
+    const start = await usage(adminC, 'catalog-application', 'city');
+    expect(start.body.items).toEqual([
+      expect.objectContaining({
+        processId: ENROLMENT,
+        place: 'city',
+        steps: [{ elementId: 'Applied', elementName: '家长提交申请', type: 'startEvent' }],
+      }),
+    ]);
+    // and the city bureau sees every school's variant
+    const byCity = await usage(city, REVIEW_FORM);
+    expect(placesOf(byCity.body)).toEqual(
+      expect.arrayContaining([`school.${c.school._id}`, `school.${d.school._id}`, 'city']),
+    );
+    // and a form no step links is used nowhere
+    expect((await usage(adminC, 'pickup-form')).body).toEqual({ formId: 'pickup-form', items: [] });
+    // and nobody learns of places beyond their reach: another school (404), a teacher (nothing)
+    expect((await usage(adminC, REVIEW_FORM, `school.${d.school._id}`)).status).toBe(404);
+    expect((await usage(teacherA, REVIEW_FORM)).body.items).toEqual([]);
+    expect((await usage(teacherA, REVIEW_FORM, `school.${a.school._id}`)).status).toBe(404);
+  });
 });

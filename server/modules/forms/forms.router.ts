@@ -14,6 +14,8 @@ import {
   formResolveParams,
   formResolveQuery,
   formRollbackBody,
+  formUsage,
+  formUsageQuery,
   formValidation,
   formVersionDetail,
   formVersionParams,
@@ -55,6 +57,21 @@ export function createFormsRouter(service: FormsService, requireSession: Request
     },
     async ({ params, query }, _req, res) => {
       res.json(await service.resolveFor(abilityFor(currentPrincipal(res)), params.id, query.schoolId));
+    },
+  );
+
+  api.get(
+    '/:id/usage',
+    {
+      summary:
+        'The process steps that link a form (user tasks and start events with zeebe:formDefinition), per current process version the caller may read; `place`: those that run there',
+      params: formResolveParams,
+      query: formUsageQuery,
+      responses: { 200: { description: 'The steps, per process version', schema: formUsage } },
+      errors: [404],
+    },
+    async ({ params, query }, _req, res) => {
+      res.json(await service.usage(abilityFor(currentPrincipal(res)), params.id, query));
     },
   );
 

@@ -79,5 +79,31 @@ export const formResolution = z.object({
 });
 export type FormResolution = z.infer<typeof formResolution>;
 
+/** `GET /api/catalog/forms/:id/usage` query: only the processes that run at `place`. */
+export const formUsageQuery = z.strictObject({ place: placeKey.optional() });
+
+/** `GET /api/catalog/forms/:id/usage` response: the steps that link the form, per process version. */
+export const formUsage = z.object({
+  formId: z.string(),
+  items: z.array(
+    z.object({
+      processId: z.string(),
+      processName: z.string().optional(),
+      place: placeKey,
+      level: placeLevel,
+      version: z.number().int(),
+      steps: z.array(
+        z.object({
+          elementId: z.string(),
+          elementName: z.string().optional(),
+          type: z.enum(['userTask', 'startEvent']),
+        }),
+      ),
+    }),
+  ),
+});
+export type FormUsage = z.infer<typeof formUsage>;
+export type FormUsageQuery = z.infer<typeof formUsageQuery>;
+
 /** `GET /api/catalog/forms` response, `GET …/diff` response. */
 export { headList as formHeadList, diffResponse as formDiffResponse };

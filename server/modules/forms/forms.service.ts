@@ -1,12 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { type AppAbility, abilityFor, subject } from '../../auth/abilities';
+import { type AppAbility, abilityFor, accessibleQuery, subject } from '../../auth/abilities';
 import type { Principal } from '../../auth/principal';
 import { DEFAULT_TENANT } from '../../engine/engine';
 import { ConflictError, type FieldProblem, NotFoundError, UserError } from '../../lib/errors';
 import { t } from '../../lib/i18n';
-import { assertDeploy, assertRead } from '../catalog/catalog.abilities';
+import { readModel } from '../../lint/bpmn-model';
+import { assertDeploy, assertRead, subjectOf } from '../catalog/catalog.abilities';
 import { type Actor, type CatalogCore, SYSTEM_ACTOR } from '../catalog/catalog-core';
 import { diffElements, unifiedDiff } from '../catalog/catalog-diff';
 import {
@@ -16,7 +17,7 @@ import {
   summaryOf,
   versionByRef,
 } from '../catalog/catalog-reads';
-import type { VersionAction } from '../catalog/catalog.model';
+import type { CatalogHeadDoc, VersionAction } from '../catalog/catalog.model';
 import type {
   DiffResponse,
   HeadItem,
@@ -27,7 +28,13 @@ import type {
 import type { LoadReport } from '../catalog/catalog.service';
 import { CITY, type Place } from '../catalog/places';
 import { checkFormDefinition, componentsOf } from './form-definition';
-import type { DeployFormBody, FormDeployResponse, FormResolution } from './forms.schema';
+import type {
+  DeployFormBody,
+  FormDeployResponse,
+  FormResolution,
+  FormUsage,
+  FormUsageQuery,
+} from './forms.schema';
 
 /** A form refused by the form-js schema or our checks (400 `FORM_INVALID`), each problem by path. */
 export class FormInvalidError extends UserError {
@@ -194,6 +201,57 @@ export class FormsService {
     if (!ability.can('read', subject('School', { _id: school.schoolId!, ...school })))
       throw new NotFoundError(`school ${schoolId}`, 'SCHOOL_NOT_FOUND');
     return this.resolveForSchool(id, schoolId);
+  }
+
+  /**
+   * The process steps (user tasks and start events with `zeebe:formDefinition formId`) that
+   * link form `id`, in the current version of every process the caller may read (a school its
+   * own variants, its county's and the city's templates). With `place`, only the processes that
+   * run there: per process, the place's own version, else the nearest above it (404 if the
+   * caller may not read processes at `place`).
+   */
+  async usage(ability: AppAbility, id: string, q: FormUsageQuery): Promise<FormUsage> {
+    const place = q.place ? await this.core.places.byKey(q.place) : undefined;
+    if (place) assertRead(ability, 'process', place);
+    const allowed = accessibleQuery(ability, 'read', subjectOf('process'));
+    if (!allowed) return { formId: id, items: [] };
+    let heads = await this.core.store.heads('process', allowed);
+    if (place) {
+      const chain = [place, ...(await this.core.places.ancestors(place))].map((p) => p.key);
+      const running = new Map<string, CatalogHeadDoc>();
+      for (const at of chain)
+        for (const head of heads)
+          if (head.place === at && !running.has(head.resourceId)) running.set(head.resourceId, head);
+      heads = [...running.values()];
+    }
+    const items: FormUsage['items'] = [];
+    for (const head of heads) {
+      const version = await this.core.store.get('process', head.place, head.resourceId, head.version);
+      if (!version) continue;
+      const steps: FormUsage['items'][number]['steps'] = [];
+      for (const el of (await readModel(version.content)).elements.values()) {
+        if (el.attributes['zeebe:FormDefinition.formId'] !== id) continue;
+        if (el.type !== 'bpmn:UserTask' && el.type !== 'bpmn:StartEvent') continue;
+        steps.push({
+          elementId: el.id,
+          ...(el.name ? { elementName: el.name } : {}),
+          type: el.type === 'bpmn:UserTask' ? 'userTask' : 'startEvent',
+        });
+      }
+      if (steps.length === 0) continue;
+      items.push({
+        processId: head.resourceId,
+        ...(head.name ? { processName: head.name } : {}),
+        place: head.place,
+        level: head.level,
+        version: head.version,
+        steps,
+      });
+    }
+    items.sort(
+      (a, b) => a.processId.localeCompare(b.processId) || a.place.localeCompare(b.place),
+    );
+    return { formId: id, items };
   }
 
   /**

@@ -8,7 +8,6 @@ import {
   type DiffResponse,
   ownPlaces,
   placeName,
-  placesAbove,
   type HeadItem,
   type Place,
   type VersionSummary,
@@ -17,7 +16,7 @@ import { h, notice, replace, toast } from '../dom';
 import { mountForm, type FormSchema, type MountedForm } from '../form-view';
 import { formatTime, hasText, t } from '../i18n';
 import { setLeaveGuard, type View } from '../router';
-import { currentUser, type Me } from '../session';
+import { currentUser } from '../session';
 import { translateFormEditor } from './form-editor-translate';
 import { openAtPlace } from './open-at-place';
 import { showVersionsTable } from './versions-table';
@@ -43,8 +42,18 @@ interface FormUse {
   elementName: string;
 }
 
+/** `GET /api/catalog/forms/:id/usage`: per process version, the steps that link the form. */
+interface FormUsage {
+  items: {
+    processId: string;
+    processName?: string;
+    place: Place;
+    version: number;
+    steps: { elementId: string; elementName?: string }[];
+  }[];
+}
+
 const PREVIEW_DELAY_MS = 300;
-const ZEEBE_NS = 'http://camunda.org/schema/zeebe/1.0';
 
 function formPath(id: string, place: Place): string {
   return `/api/catalog/forms/${encodeURIComponent(id)}/${encodeURIComponent(place)}`;
@@ -125,7 +134,7 @@ export const formEditorView: View = async (main, ctx) => {
     emptyText: t('forms.empty'),
   });
   if (!opened) return;
-  const { id, place, me, back, heading, start, canSave, source, showSource } = opened;
+  const { id, place, back, heading, start, canSave, source, showSource } = opened;
   const base = formPath(id, place);
   let baseVersion = start.baseVersion;
 
@@ -431,7 +440,7 @@ export const formEditorView: View = async (main, ctx) => {
   async function showUses(): Promise<void> {
     let uses: FormUse[];
     try {
-      uses = await formUses(id, place, me);
+      uses = await formUses(id, place);
     } catch (err) {
       replace(usesHost, notice(describeError(err), 'error'));
       return;
@@ -511,35 +520,21 @@ function readable(value: string | null): string {
 
 /**
  * The steps that link form `id` in the processes that run at `place`: for each process, the
- * version the place resolves to (its own, else the nearest above), read from its BPMN XML.
+ * version the place resolves to (its own, else the nearest above), as the server reads them.
  */
-async function formUses(id: string, place: Place, me: Me): Promise<FormUse[]> {
-  const heads = (await api<{ items: HeadItem[] }>('GET', '/api/catalog/processes')).items;
-  const chain = [place, ...placesAbove(place, me)];
-  const running = new Map<string, HeadItem>();
-  for (const at of chain)
-    for (const head of heads)
-      if (head.place === at && !running.has(head.id)) running.set(head.id, head);
-  const uses: FormUse[] = [];
-  for (const head of running.values()) {
-    const detail = await api<{ xml: string }>(
-      'GET',
-      `/api/catalog/processes/${encodeURIComponent(head.id)}/${encodeURIComponent(head.place)}/versions/${head.version}`,
-    );
-    const doc = new DOMParser().parseFromString(detail.xml, 'application/xml');
-    for (const def of Array.from(doc.getElementsByTagNameNS(ZEEBE_NS, 'formDefinition'))) {
-      if (def.getAttribute('formId') !== id) continue;
-      const element = def.parentElement?.parentElement;
-      if (!element) continue;
-      uses.push({
-        processId: head.id,
-        processName: head.name ?? head.id,
-        place: head.place,
-        version: head.version,
-        elementId: element.getAttribute('id') ?? '',
-        elementName: element.getAttribute('name') ?? element.getAttribute('id') ?? '',
-      });
-    }
-  }
-  return uses;
+async function formUses(id: string, place: Place): Promise<FormUse[]> {
+  const usage = await api<FormUsage>(
+    'GET',
+    `/api/catalog/forms/${encodeURIComponent(id)}/usage?place=${encodeURIComponent(place)}`,
+  );
+  return usage.items.flatMap((p) =>
+    p.steps.map((step) => ({
+      processId: p.processId,
+      processName: p.processName ?? p.processId,
+      place: p.place,
+      version: p.version,
+      elementId: step.elementId,
+      elementName: step.elementName ?? step.elementId,
+    })),
+  );
 }
