@@ -1,5 +1,5 @@
 import { api, ApiError, describeError } from '../api';
-import { h, notice, replace, toast } from '../dom';
+import { h, notice, replace, toast, type Child } from '../dom';
 import { formatTime, t, type TextKey } from '../i18n';
 import type { View } from '../router';
 import { currentUser, type Me } from '../session';
@@ -90,6 +90,71 @@ function secretField(
 }
 
 /**
+ * A settings card: the form `id` headed `title`, its `children`, and a save button for those
+ * who may edit; for the others every field is disabled.
+ */
+function settingsForm(
+  id: string,
+  headingId: string,
+  title: string,
+  canEdit: boolean,
+  ...children: Child[]
+): HTMLFormElement {
+  const form = h(
+    'form',
+    {
+      class: 'card settings-form',
+      id,
+      novalidate: true,
+      'aria-labelledby': headingId,
+    },
+    h('h2', { id: headingId }, title),
+    ...children,
+    canEdit
+      ? h(
+          'div',
+          { class: 'actions' },
+          h('button', { type: 'submit', class: 'primary' }, t('settings.save')),
+        )
+      : null,
+  );
+  if (!canEdit)
+    form.querySelectorAll('input, textarea, select').forEach((e) => e.setAttribute('disabled', ''));
+  return form;
+}
+
+/**
+ * On submit, sends `save()`; when it is stored, clears the field problems, hands the stored
+ * settings to `saved` (to forget the secrets typed and show what is set) and says so in
+ * `status`; when refused, marks the fields and says why.
+ */
+function onSave<T>(
+  form: HTMLFormElement,
+  status: HTMLElement,
+  save: () => Promise<T>,
+  saved: (value: T) => void,
+): void {
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void save().then(
+      (value) => {
+        showFieldProblems(form, undefined);
+        saved(value);
+        replace(status, notice(t('settings.saved'), 'ok'));
+        toast(t('settings.saved'));
+      },
+      (err: unknown) => {
+        const rest = showFieldProblems(form, err);
+        replace(
+          status,
+          notice([describeError(err), ...rest.map((p) => p.message)].join('\n'), 'error'),
+        );
+      },
+    );
+  });
+}
+
+/**
  * /settings: the WeChat Pay merchant and the WeCom app of the administrator's school (or the
  * county bureau's county). Secrets are write-only: never shown back, "已设置" when set.
  */
@@ -173,15 +238,11 @@ function merchantForm(path: string, m: Merchant | undefined, canEdit: boolean): 
     apiV3Key,
     m?.hasApiV3Key,
   );
-  const form = h(
-    'form',
-    {
-      class: 'card settings-form',
-      id: 'merchant-form',
-      novalidate: true,
-      'aria-labelledby': 'pay-h',
-    },
-    h('h2', { id: 'pay-h' }, t('settings.pay.title')),
+  const form = settingsForm(
+    'merchant-form',
+    'pay-h',
+    t('settings.pay.title'),
+    canEdit,
     info,
     field('pay-mch-id', t('settings.pay.mch_id'), mchId),
     field('pay-app-id', t('settings.pay.app_id'), appId),
@@ -191,48 +252,29 @@ function merchantForm(path: string, m: Merchant | undefined, canEdit: boolean): 
     field('pay-public-key-id', t('settings.pay.public_key_id'), publicKeyId),
     field('pay-public-key', t('settings.pay.public_key'), publicKeyPem),
     status,
-    canEdit
-      ? h(
-          'div',
-          { class: 'actions' },
-          h('button', { type: 'submit', class: 'primary' }, t('settings.save')),
-        )
-      : null,
   );
-  if (!canEdit)
-    form.querySelectorAll('input, textarea, select').forEach((e) => e.setAttribute('disabled', ''));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const body = {
-      mchId: mchId.value.trim(),
-      appId: appId.value.trim(),
-      serialNo: serialNo.value.trim(),
-      privateKeyPem: privateKeyPem.value.trim(),
-      apiV3Key: apiV3Key.value,
-      ...(publicKeyId.value.trim() ? { publicKeyId: publicKeyId.value.trim() } : {}),
-      ...(publicKeyPem.value.trim() ? { publicKeyPem: publicKeyPem.value.trim() } : {}),
-    };
-    void api<Merchant>('PUT', `/api/payments/merchants/${path}`, body).then(
-      (saved) => {
-        showFieldProblems(form, undefined);
-        privateKeyPem.value = '';
-        apiV3Key.value = '';
-        publicKeyPem.value = '';
-        keyField.querySelector('.secret-state')!.replaceWith(secretState(saved.hasPrivateKey));
-        v3Field.querySelector('.secret-state')!.replaceWith(secretState(saved.hasApiV3Key));
-        showInfo(saved);
-        replace(status, notice(t('settings.saved'), 'ok'));
-        toast(t('settings.saved'));
-      },
-      (err: unknown) => {
-        const rest = showFieldProblems(form, err);
-        replace(
-          status,
-          notice([describeError(err), ...rest.map((p) => p.message)].join('\n'), 'error'),
-        );
-      },
-    );
-  });
+  onSave(
+    form,
+    status,
+    () =>
+      api<Merchant>('PUT', `/api/payments/merchants/${path}`, {
+        mchId: mchId.value.trim(),
+        appId: appId.value.trim(),
+        serialNo: serialNo.value.trim(),
+        privateKeyPem: privateKeyPem.value.trim(),
+        apiV3Key: apiV3Key.value,
+        ...(publicKeyId.value.trim() ? { publicKeyId: publicKeyId.value.trim() } : {}),
+        ...(publicKeyPem.value.trim() ? { publicKeyPem: publicKeyPem.value.trim() } : {}),
+      }),
+    (saved) => {
+      privateKeyPem.value = '';
+      apiV3Key.value = '';
+      publicKeyPem.value = '';
+      keyField.querySelector('.secret-state')!.replaceWith(secretState(saved.hasPrivateKey));
+      v3Field.querySelector('.secret-state')!.replaceWith(secretState(saved.hasApiV3Key));
+      showInfo(saved);
+    },
+  );
   return form;
 }
 
@@ -283,15 +325,11 @@ function wecomForm(path: string, a: WecomApp | undefined, canEdit: boolean): HTM
   const secretBox = secretField('wecom-secret', 'settings.wecom.secret', secret, a?.hasSecret);
   const tokenBox = secretField('wecom-token', 'settings.wecom.token', token, a?.hasCallback);
   const aesBox = secretField('wecom-aes-key', 'settings.wecom.aes_key', aesKey, a?.hasCallback);
-  const form = h(
-    'form',
-    {
-      class: 'card settings-form',
-      id: 'wecom-form',
-      novalidate: true,
-      'aria-labelledby': 'wecom-h',
-    },
-    h('h2', { id: 'wecom-h' }, t('settings.wecom.title')),
+  const form = settingsForm(
+    'wecom-form',
+    'wecom-h',
+    t('settings.wecom.title'),
+    canEdit,
     info,
     field('wecom-corp-id', t('settings.wecom.corp_id'), corpId),
     field('wecom-agent-id', t('settings.wecom.agent_id'), agentId),
@@ -300,47 +338,28 @@ function wecomForm(path: string, a: WecomApp | undefined, canEdit: boolean): HTM
     tokenBox,
     aesBox,
     status,
-    canEdit
-      ? h(
-          'div',
-          { class: 'actions' },
-          h('button', { type: 'submit', class: 'primary' }, t('settings.save')),
-        )
-      : null,
   );
-  if (!canEdit)
-    form.querySelectorAll('input, textarea, select').forEach((e) => e.setAttribute('disabled', ''));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const body = {
-      corpId: corpId.value.trim(),
-      agentId: Number(agentId.value.trim()),
-      secret: secret.value,
-      cardStyle: cardStyle.value,
-      ...(token.value ? { callbackToken: token.value } : {}),
-      ...(aesKey.value ? { encodingAesKey: aesKey.value } : {}),
-    };
-    void api<WecomApp>('PUT', `/api/wecom/apps/${path}`, body).then(
-      (saved) => {
-        showFieldProblems(form, undefined);
-        secret.value = '';
-        token.value = '';
-        aesKey.value = '';
-        secretBox.querySelector('.secret-state')!.replaceWith(secretState(saved.hasSecret));
-        tokenBox.querySelector('.secret-state')!.replaceWith(secretState(saved.hasCallback));
-        aesBox.querySelector('.secret-state')!.replaceWith(secretState(saved.hasCallback));
-        showInfo(saved);
-        replace(status, notice(t('settings.saved'), 'ok'));
-        toast(t('settings.saved'));
-      },
-      (err: unknown) => {
-        const rest = showFieldProblems(form, err);
-        replace(
-          status,
-          notice([describeError(err), ...rest.map((p) => p.message)].join('\n'), 'error'),
-        );
-      },
-    );
-  });
+  onSave(
+    form,
+    status,
+    () =>
+      api<WecomApp>('PUT', `/api/wecom/apps/${path}`, {
+        corpId: corpId.value.trim(),
+        agentId: Number(agentId.value.trim()),
+        secret: secret.value,
+        cardStyle: cardStyle.value,
+        ...(token.value ? { callbackToken: token.value } : {}),
+        ...(aesKey.value ? { encodingAesKey: aesKey.value } : {}),
+      }),
+    (saved) => {
+      secret.value = '';
+      token.value = '';
+      aesKey.value = '';
+      secretBox.querySelector('.secret-state')!.replaceWith(secretState(saved.hasSecret));
+      tokenBox.querySelector('.secret-state')!.replaceWith(secretState(saved.hasCallback));
+      aesBox.querySelector('.secret-state')!.replaceWith(secretState(saved.hasCallback));
+      showInfo(saved);
+    },
+  );
   return form;
 }
