@@ -384,6 +384,39 @@ describe('staff registration end to end (engine, workers, inbox, real database)'
     expect(third.status).toBe(409);
   }, 120_000);
 
+  it('should register a person again after the school ended their registration, through the whole process', async () => {
+    // given a person registered through the process (record check, confirmation, register-staff)
+    const person = { staffName: '冯雪', idNumber: idNumber(), mobile: mobile() };
+    const first = await admin.post('/api/staff/registrations', registration(person));
+    await confirm(first.body.instanceKey as string, { decision: 'approve' });
+    const done = await registrationIn(first.body.id as string, 'registered');
+
+    // when the school ends the registration
+    const ended = await admin.post(`/api/staff/members/${done.staffId as string}/end`, {
+      reason: '调往其他学校',
+      endDate: new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10),
+    });
+
+    // then the person is no longer among the serving staff, and the registration shows it
+    expect(ended.status).toBe(200);
+    const serving = await admin.agent.get('/api/staff/members?limit=200');
+    expect((serving.body.items as { id: string }[]).map((m) => m.id)).not.toContain(done.staffId);
+    await registrationIn(first.body.id as string, 'ended');
+    // and the person may be registered again, and once confirmed is serving staff again
+    const again = await admin.post('/api/staff/registrations', registration(person));
+    expect(again.status).toBe(201);
+    await confirm(again.body.instanceKey as string, { decision: 'approve' });
+    const back = await registrationIn(again.body.id as string, 'registered');
+    const members = await admin.agent.get('/api/staff/members?limit=200');
+    expect(
+      (members.body.items as { id: string; name: string; status: string }[]).filter(
+        (m) => m.name === '冯雪',
+      ),
+    ).toEqual([expect.objectContaining({ id: back.staffId, status: 'active' })]);
+    // and not a third time while that registration stands
+    expect((await admin.post('/api/staff/registrations', registration(person))).status).toBe(409);
+  }, 120_000);
+
   it("should keep registrations to the school's admin, principal and bureaus", async () => {
     // given
     const res = await admin.post('/api/staff/registrations', registration({ staffName: '林芳' }));
