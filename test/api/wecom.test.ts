@@ -136,6 +136,26 @@ describe('WeCom', () => {
     return agent.get('/api/auth/wecom/callback').query({ code, state });
   }
 
+  /** A change to the school's contact book as WeCom posts it, sent `ageSeconds` ago. */
+  const contactChange = (changeType: string, id: string, ageSeconds = 0) =>
+    fake.callback({
+      ToUserName: APP.corpId,
+      FromUserName: 'sys',
+      CreateTime: Math.floor(fake.now / 1000) - ageSeconds,
+      MsgType: 'event',
+      Event: 'change_school_contact',
+      ChangeType: changeType,
+      Id: id,
+    });
+
+  /** Posts a callback to school a's callback URL, signed as `query` says. */
+  const postCallback = (cb: { query: Record<string, string>; body: string }, query = cb.query) =>
+    request(h.app)
+      .post(`/api/wecom/callback/school/${a.school._id}`)
+      .query(query)
+      .set('content-type', 'text/xml')
+      .send(cb.body);
+
   it("should store a school's WeCom app sealed and never show or log its secrets", async () => {
     // when the school's admin enters the app
     const put = await adminA.agent.put(appUrl(a)).set('x-csrf-token', adminA.csrfToken).send({
@@ -407,21 +427,8 @@ describe('WeCom', () => {
       mobile: parentPhone,
       children: [{ studentUserId: student._id, relation: '爸爸' }],
     });
-    const cb = fake.callback({
-      ToUserName: APP.corpId,
-      FromUserName: 'sys',
-      CreateTime: Math.floor(fake.now / 1000),
-      MsgType: 'event',
-      Event: 'change_school_contact',
-      ChangeType: 'create_parent',
-      Id: 'zhang.baba',
-    });
-    const post = () =>
-      request(h.app)
-        .post(`/api/wecom/callback/school/${a.school._id}`)
-        .query(cb.query)
-        .set('content-type', 'text/xml')
-        .send(cb.body);
+    const cb = contactChange('create_parent', 'zhang.baba');
+    const post = () => postCallback(cb);
 
     // when WeCom posts the event three times
     const reads = () => fake.log.filter((l) => l.path === '/cgi-bin/school/user/get').length;
@@ -456,11 +463,7 @@ describe('WeCom', () => {
     });
 
     // when
-    const res = await request(h.app)
-      .post(`/api/wecom/callback/school/${a.school._id}`)
-      .query({ ...cb.query, msg_signature: 'f'.repeat(40) })
-      .set('content-type', 'text/xml')
-      .send(cb.body);
+    const res = await postCallback(cb, { ...cb.query, msg_signature: 'f'.repeat(40) });
 
     // then nothing changed
     expect(res.status).toBe(401);
@@ -509,22 +512,10 @@ describe('WeCom', () => {
   it('should unlink the parent from the child when the school deletes them from the contact book', async () => {
     // given
     fake.parents.delete('zhang.baba');
-    const cb = fake.callback({
-      ToUserName: APP.corpId,
-      FromUserName: 'sys',
-      CreateTime: Math.floor(fake.now / 1000),
-      MsgType: 'event',
-      Event: 'change_school_contact',
-      ChangeType: 'delete_parent',
-      Id: 'zhang.baba',
-    });
+    const cb = contactChange('delete_parent', 'zhang.baba');
 
     // when
-    const res = await request(h.app)
-      .post(`/api/wecom/callback/school/${a.school._id}`)
-      .query(cb.query)
-      .set('content-type', 'text/xml')
-      .send(cb.body);
+    const res = await postCallback(cb);
 
     // then the guardian stays on the roster without the account, and WeCom sign-in stops
     expect(res.status).toBe(200);
@@ -543,22 +534,10 @@ describe('WeCom', () => {
 
   it('should ignore an older parent update arriving after the deletion', async () => {
     // given an update WeCom sent before the deletion, delivered late
-    const cb = fake.callback({
-      ToUserName: APP.corpId,
-      FromUserName: 'sys',
-      CreateTime: Math.floor(fake.now / 1000) - 600,
-      MsgType: 'event',
-      Event: 'change_school_contact',
-      ChangeType: 'update_parent',
-      Id: 'zhang.baba',
-    });
+    const cb = contactChange('update_parent', 'zhang.baba', 600);
 
     // when
-    const res = await request(h.app)
-      .post(`/api/wecom/callback/school/${a.school._id}`)
-      .query(cb.query)
-      .set('content-type', 'text/xml')
-      .send(cb.body);
+    const res = await postCallback(cb);
 
     // then the parent stays unlinked: WeCom's record, read back, has no such parent any more
     expect(res.status).toBe(200);
@@ -575,22 +554,10 @@ describe('WeCom', () => {
       mobile: '13912345678',
       children: [{ studentUserId: child.studentNo, relation: '妈妈' }],
     });
-    const cb = fake.callback({
-      ToUserName: APP.corpId,
-      FromUserName: 'sys',
-      CreateTime: Math.floor(fake.now / 1000),
-      MsgType: 'event',
-      Event: 'change_school_contact',
-      ChangeType: 'create_student',
-      Id: child.studentNo,
-    });
+    const cb = contactChange('create_student', child.studentNo);
 
     // when
-    const res = await request(h.app)
-      .post(`/api/wecom/callback/school/${a.school._id}`)
-      .query(cb.query)
-      .set('content-type', 'text/xml')
-      .send(cb.body);
+    const res = await postCallback(cb);
 
     // then a parent account of the child's class is the child's guardian and signs in by WeCom
     expect(res.status).toBe(200);
