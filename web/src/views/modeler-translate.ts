@@ -106,12 +106,183 @@ const ZH: Record<string, string> = {
   'Job type': '作业类型',
   Retries: '重试次数',
   'Implementation type': '实现类型',
+  // the properties panel's controls
+  'Section contains edits': '此部分有修改',
+  'Toggle section': '展开/收起',
+  'Open pop-up editor': '在弹出窗口中编辑',
+  'Create new list item': '新增一项',
+  'Toggle list item': '展开/收起此项',
+  'Delete item': '删除此项',
+  'List contains {numOfItems} item': '共 {numOfItems} 项',
+  'List contains {numOfItems} items': '共 {numOfItems} 项',
+  'FEEL expression is mandatory': '此处必须填写 FEEL 表达式',
+  'Click to set a dynamic value with FEEL expression': '点击改为 FEEL 表达式（动态值）',
+  'Click to remove dynamic value with FEEL expression': '点击改回固定值',
+  'Create new ...': '新建…',
+  On: '开',
+  Off: '关',
+  Value: '值',
+  Key: '键',
+  Code: '代码',
+  Executable: '可执行',
+  'Process variable name': '流程变量名',
+  'Local variable name': '局部变量名',
+  'Variable assignment value': '变量取值',
+  'Default Flow': '默认流',
+  // the linked form's binding
+  latest: '最新版本',
+  deployment: '同一次部署',
+  versionTag: '版本标签',
+  'version tag': '版本标签',
+  // events: timers, messages, errors
+  Date: '日期',
+  Duration: '时长',
+  Cycle: '循环',
+  Message: '消息',
+  Error: '错误',
+  Signal: '信号',
+  Escalation: '升级',
+  'Global message reference': '全局消息引用',
+  'Global error reference': '全局错误引用',
+  'Global signal reference': '全局信号引用',
+  'Global escalation reference': '全局升级引用',
+  'Subscription correlation key': '订阅关联键',
+  'Correlation key': '关联键',
+  // multi-instance and call activities
+  'Multi-instance': '多实例',
+  'Input collection': '输入集合',
+  'Input element': '输入元素',
+  'Output collection': '输出集合',
+  'Output element': '输出元素',
+  'Completion condition': '完成条件',
+  'Called element': '被调用的流程',
+  'Business ID': '业务标识',
+  'Inherit from parent': '沿用父流程的',
+  'Input propagation': '输入传递',
+  'Output propagation': '输出传递',
+  'Propagate all parent process variables': '传入父流程的全部变量',
+  'Propagate all child process variables': '传回子流程的全部变量',
+  // context pad and palette extras
+  'Append element': '追加元素',
+  'Create element': '创建元素',
+  'Set color': '设置颜色',
+  'Append receive task': '追加接收任务',
+  'Append message intermediate catch event': '追加消息中间捕获事件',
+  'Append timer intermediate catch event': '追加定时器中间捕获事件',
+  'Append conditional intermediate catch event': '追加条件中间捕获事件',
+  'Append signal intermediate catch event': '追加信号中间捕获事件',
+  // the properties panel's header: the selected element's type
+  Process: '流程',
+  Participant: '参与者',
+  Task: '任务',
+  'User Task': '用户任务',
+  'Service Task': '服务任务',
+  'Send Task': '发送任务',
+  'Receive Task': '接收任务',
+  'Script Task': '脚本任务',
+  'Business Rule Task': '业务规则任务',
+  'Manual Task': '手工任务',
+  'Call Activity': '调用活动',
+  'Sub Process': '子流程',
+  'Expanded Sub Process': '展开的子流程',
+  'Collapsed Sub Process': '折叠的子流程',
+  'Event Sub Process': '事件子流程',
+  'Ad Hoc Sub Process': '自由子流程',
+  'Exclusive Gateway': '排他网关',
+  'Parallel Gateway': '并行网关',
+  'Inclusive Gateway': '包容网关',
+  'Event Based Gateway': '事件网关',
+  'Complex Gateway': '复杂网关',
+  'Sequence Flow': '顺序流',
+  'Message Flow': '消息流',
+  Association: '关联',
+  'Text Annotation': '注释',
+  Group: '分组',
+  'Data Object Reference': '数据对象',
+  'Data Store Reference': '数据存储',
 };
 
+const EVENT_KINDS: Record<string, string> = {
+  Message: '消息',
+  Timer: '定时器',
+  Signal: '信号',
+  Error: '错误',
+  Escalation: '升级',
+  Compensation: '补偿',
+  Conditional: '条件',
+  Link: '链接',
+  Terminate: '终止',
+};
+const EVENT_PLACES: Record<string, string> = {
+  Start: '开始事件',
+  'Intermediate Catch': '中间捕获事件',
+  'Intermediate Throw': '中间抛出事件',
+  Boundary: '边界事件',
+  End: '结束事件',
+};
+
+/** `Timer Boundary Event (Non Interrupting)` → `定时器边界事件（非中断）`, and the like. */
+function eventType(template: string): string | undefined {
+  const m =
+    /^(?:(Message|Timer|Signal|Error|Escalation|Compensation|Conditional|Link|Terminate) )?(Start|Intermediate Catch|Intermediate Throw|Boundary|End) Event( \(Non Interrupting\))?$/.exec(
+      template,
+    );
+  if (!m) return undefined;
+  const [, kind, place, nonInterrupting] = m;
+  return `${kind ? EVENT_KINDS[kind] : ''}${EVENT_PLACES[place!]}${nonInterrupting ? '（非中断）' : ''}`;
+}
+
 function translate(template: string, replacements: Record<string, string> = {}): string {
-  return (ZH[template] ?? template).replace(/{([^}]+)}/g, (_m, key: string) =>
+  return (zhOf(template) ?? template).replace(/{([^}]+)}/g, (_m, key: string) =>
     replacements[key] === undefined ? `{${key}}` : replacements[key],
   );
+}
+
+/** `List contains 3 items` → `共 3 项`: the panel builds this title around its count. */
+function listCount(text: string): string | undefined {
+  const m = /^List contains (\d+) items?$/.exec(text);
+  return m ? `共 ${m[1]} 项` : undefined;
+}
+
+/** The zh-CN of one of the modeler's own texts, or undefined when it has none. */
+function zhOf(text: string): string | undefined {
+  return ZH[text] ?? eventType(text) ?? listCount(text);
+}
+
+/** Where the author's own words are shown: names, expressions, list items' titles. */
+const AUTHORS_TEXT =
+  '.cm-editor, .bio-properties-panel-header-label, .bio-properties-panel-collapsible-entry-header-title, .bio-properties-panel-list-entry-header-title';
+
+/**
+ * Some of the properties panel's controls (list items' buttons, FEEL toggles, pop-up editor
+ * buttons) are rendered without the `translate` service, so their English titles and texts
+ * are rewritten as they appear, as the form editor does. Returns the observer to disconnect.
+ */
+export function translatePanelChrome(container: HTMLElement): MutationObserver {
+  const fix = () => {
+    const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const zh = zhOf(n.nodeValue?.trim() ?? '');
+      if (zh && !n.parentElement?.closest(AUTHORS_TEXT)) n.nodeValue = zh;
+    }
+    container.querySelectorAll<HTMLElement>('[title], [aria-label]').forEach((el) => {
+      if (el.closest('.cm-editor')) return;
+      for (const attr of ['title', 'aria-label']) {
+        const zh = zhOf(el.getAttribute(attr) ?? '');
+        if (zh) el.setAttribute(attr, zh);
+      }
+    });
+  };
+  fix();
+  const observer = new MutationObserver(fix);
+  observer.observe(container, {
+    subtree: true,
+    childList: true,
+    characterData: true,
+    attributes: true,
+    attributeFilter: ['title', 'aria-label'],
+  });
+  return observer;
 }
 
 /** The bpmn-js module that overrides the default (English) `translate` service. */

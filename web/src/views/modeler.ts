@@ -18,7 +18,7 @@ import { h, notice, replace, toast } from '../dom';
 import { formatTime, t } from '../i18n';
 import { setLeaveGuard, type View } from '../router';
 import { currentUser } from '../session';
-import { zhTranslate } from './modeler-translate';
+import { translatePanelChrome, zhTranslate } from './modeler-translate';
 import { openAtPlace } from './open-at-place';
 import { showVersionsTable } from './versions-table';
 
@@ -245,6 +245,7 @@ export const modelerView: View = async (main, ctx) => {
     propertiesPanel: { parent: propertiesHost },
     additionalModules: [zhTranslate],
   });
+  const panelTranslator = translatePanelChrome(propertiesHost);
   const viewers: NavigatedViewer[] = [];
   let marked: string[] = [];
   let lintRun = 0;
@@ -555,6 +556,7 @@ export const modelerView: View = async (main, ctx) => {
     clearTimeout(lintTimer);
     lintRun++;
     for (const v of viewers) v.destroy();
+    panelTranslator.disconnect();
     modeler.destroy();
     main.classList.remove('wide');
   };
