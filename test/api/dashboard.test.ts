@@ -247,7 +247,7 @@ describe('bureau dashboard', () => {
     expect(rows[3]![5]).toMatch(/^1\d{10}$/);
   });
 
-  it("should export Annex 2 with the registered teachers of the caller's schools", async () => {
+  it("should export Annex 2 with the serving teachers of the caller's schools, not those whose registration ended", async () => {
     // when
     const county = await binary(client('county').agent.get('/api/dashboard/annex/2'));
     const city = await binary(client('city').agent.get('/api/dashboard/annex/2'));
@@ -430,6 +430,29 @@ describe('bureau dashboard', () => {
       member(a1, '李老师', 'female', '教导处', '13800001002'),
       member(a2, '赵老师', 'female', '教导处', '13800001003'),
       member(b, '钱老师', 'male', '教导处', '13800001004'),
+      // registrations the school ended: one fully recorded, one whose ending the member
+      // record has not been told of yet (the ending is the truth)
+      {
+        ...member(a1, '孙老师', 'male', '教导处', '13800001005'),
+        endedAt: new Date(),
+        endDate: '2026-11-20',
+        endReason: '调离本校',
+        endedBy: 'u-admin',
+      },
+      member(a1, '周老师', 'female', '政教处', '13800001006'),
+    ] as never[]);
+    const ending = (tree: OrgTree, mobile: string) => ({
+      _id: `staff-${mobile}`,
+      registrationId: `reg-${mobile}`,
+      ...schoolScope(tree),
+      endDate: '2026-11-20',
+      reason: '调离本校',
+      endedBy: 'u-admin',
+      endedAt: new Date(),
+    });
+    await c(STAFF_COLLECTIONS.endings).insertMany([
+      ending(a1, '13800001005'),
+      ending(a1, '13800001006'),
     ] as never[]);
   }
 });

@@ -28,7 +28,7 @@ export interface DashboardModels {
   enrolment: Pick<EnrolmentModels, 'applications' | 'plans'>;
   billing: Pick<BillingModels, 'bills' | 'ledger'>;
   safety: Pick<SafetyModels, 'incidents'>;
-  staff: Pick<StaffModels, 'members'>;
+  staff: Pick<StaffModels, 'members' | 'endings'>;
   users: Pick<UserModels, 'users'>;
 }
 
@@ -301,7 +301,8 @@ export class DashboardService {
   }
 
   /**
-   * Annex 2 (附件2 学校教师信息登记表): the registered service staff of the caller's schools —
+   * Annex 2 (附件2 学校教师信息登记表): the serving staff of the caller's schools (not those
+   * whose registration the school ended) —
    * school full name, name, gender, department, mobile — through the `read Staff` reach.
    */
   async annex2(p: Principal, q: DashboardQuery): Promise<Register> {
@@ -322,9 +323,16 @@ export class DashboardService {
         )
         .map((s, i) => [s._id, i]),
     );
-    const members = await this.m.staff.members
-      .find({ $and: [staffReach, { schoolId: { $in: [...order.keys()] } }] })
-      .lean<StaffMemberDoc[]>();
+    const inSchools = { schoolId: { $in: [...order.keys()] } };
+    // an ending (inserted once) is the truth; the member's own copy of it may not be written yet
+    const ended = new Set(
+      (await this.m.staff.endings.find(inSchools, { _id: 1 }).lean<{ _id: string }[]>()).map(
+        (e) => e._id,
+      ),
+    );
+    const members = (
+      await this.m.staff.members.find({ $and: [staffReach, inSchools] }).lean<StaffMemberDoc[]>()
+    ).filter((m) => !m.endedAt && !ended.has(m._id));
     members.sort(
       (a, b) =>
         order.get(a.schoolId)! - order.get(b.schoolId)! ||
