@@ -15,7 +15,11 @@ import {
   startIdentityHarness,
 } from '../fixtures/identity';
 import { createFixtureBilling, type FixtureBilling } from '../integrations/fakes/billing-fixture';
-import { makeWechatPayKeys, type WechatPayTestKeys } from '../integrations/fakes/wechatpay-keys';
+import {
+  makeWechatPayKeys,
+  publicKeyMerchant,
+  type WechatPayTestKeys,
+} from '../integrations/fakes/wechatpay-keys';
 import {
   startFakeWechatPay,
   type FakeWechatPay,
@@ -57,14 +61,7 @@ describe('payments', () => {
         billing,
         requireSession: auth.requireSession,
         logger,
-        merchant: {
-          mchId: MCH_ID,
-          appId: APP_ID,
-          serialNo: keys.merchant.serialNo,
-          privateKey: keys.merchant.privatePem,
-          apiV3Key: keys.apiV3Key,
-          wechatPayPublicKey: { id: keys.publicKey.id, pem: keys.publicKey.publicPem },
-        },
+        merchant: publicKeyMerchant(keys, MCH_ID, APP_ID),
         box: new SecretBox(randomBytes(32).toString('base64')),
         publicUrl: 'https://kehou.example',
         client: { baseUrl: fake.url },

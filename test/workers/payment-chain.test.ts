@@ -10,7 +10,7 @@ import {
   type SignedInClient,
 } from '../fixtures/identity';
 import { orgModels } from '../../server/modules/org/org.model';
-import { makeWechatPayKeys } from '../integrations/fakes/wechatpay-keys';
+import { makeWechatPayKeys, publicKeyMerchant } from '../integrations/fakes/wechatpay-keys';
 import {
   startFakeWechatPay,
   type FakeWechatPay,
@@ -56,14 +56,7 @@ describe('enrolment → bill → WeChat Pay → ledger → withdrawal → refund
     h = await startDomainHarness({
       wechatPay: {
         baseUrl: fake.url,
-        merchant: {
-          mchId: MCH_ID,
-          appId: APP_ID,
-          serialNo: keys.merchant.serialNo,
-          privateKey: keys.merchant.privatePem,
-          apiV3Key: keys.apiV3Key,
-          wechatPayPublicKey: { id: keys.publicKey.id, pem: keys.publicKey.publicPem },
-        },
+        merchant: publicKeyMerchant(keys, MCH_ID, APP_ID),
       },
     });
     tree = await h.createOrgTree();

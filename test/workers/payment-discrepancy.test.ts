@@ -5,7 +5,11 @@ import { paymentModels } from '../../server/modules/payments/payments.model';
 import { eventually } from '../fixtures/engine';
 import { startDomainHarness, type DomainHarness } from '../fixtures/domain';
 import { schoolScope, signIn, type OrgTree, type SignedInClient } from '../fixtures/identity';
-import { makeWechatPayKeys, type WechatPayTestKeys } from '../integrations/fakes/wechatpay-keys';
+import {
+  makeWechatPayKeys,
+  publicKeyMerchant,
+  type WechatPayTestKeys,
+} from '../integrations/fakes/wechatpay-keys';
 import { startFakeWechatPay, type FakeWechatPay } from '../integrations/fakes/wechatpay-server';
 
 /**
@@ -43,14 +47,7 @@ describe('a WeChat Pay reconciliation difference in the inbox', () => {
     h = await startDomainHarness({
       wechatPay: {
         baseUrl: fake.url,
-        merchant: {
-          mchId: MCH_ID,
-          appId: APP_ID,
-          serialNo: keys.merchant.serialNo,
-          privateKey: keys.merchant.privatePem,
-          apiV3Key: keys.apiV3Key,
-          wechatPayPublicKey: { id: keys.publicKey.id, pem: keys.publicKey.publicPem },
-        },
+        merchant: publicKeyMerchant(keys, MCH_ID, APP_ID),
       },
     });
     tree = await h.createOrgTree();

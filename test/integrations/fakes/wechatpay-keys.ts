@@ -3,6 +3,7 @@ import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { WechatPayMerchant } from '../../../server/integrations/wechatpay/client';
 
 /**
  * Keys for a WeChat Pay contract server: Tencent publishes no private keys, so the merchant's
@@ -17,6 +18,25 @@ export interface WechatPayTestKeys {
   /** The WeChat Pay public key (微信支付公钥) and its id. */
   publicKey: { privatePem: string; publicPem: string; id: string };
   apiV3Key: string;
+}
+
+/**
+ * The merchant settings that go with `keys` in the public-key mode (微信支付公钥), for merchant
+ * `mchId` paid through `appId`; where results are posted is the caller's.
+ */
+export function publicKeyMerchant(
+  keys: WechatPayTestKeys,
+  mchId: string,
+  appId: string,
+): Omit<WechatPayMerchant, 'notifyUrl'> {
+  return {
+    mchId,
+    appId,
+    serialNo: keys.merchant.serialNo,
+    privateKey: keys.merchant.privatePem,
+    apiV3Key: keys.apiV3Key,
+    wechatPayPublicKey: { id: keys.publicKey.id, pem: keys.publicKey.publicPem },
+  };
 }
 
 /** Makes a fresh set of keys (RSA 2048). */
