@@ -55,6 +55,7 @@ import {
   buildStudent,
   classScope,
   type IdentityHarness,
+  membershipPerRole,
   type OrgTree,
   schoolScope,
   type SignedInClient,
@@ -224,17 +225,7 @@ describe('authorization matrix: domain endpoints', () => {
     classA2 = { ...a.class, _id: `${a.grade._id}-c2`, number: 2, name: '三年级（2）班' };
     await orgModels(h.db.connection).classes.create(classA2);
 
-    const memberships: Record<Role, Membership> = {
-      parent: { role: 'parent', scope: classScope(a) },
-      classTeacher: { role: 'classTeacher', scope: classScope(a) },
-      teacher: { role: 'teacher', scope: schoolScope(a) },
-      committee: { role: 'committee', scope: schoolScope(a) },
-      schoolAdmin: { role: 'schoolAdmin', scope: schoolScope(a) },
-      principal: { role: 'principal', scope: schoolScope(a) },
-      countyBureau: { role: 'countyBureau', scope: { cityId: a.cityId, countyId: a.county._id } },
-      cityBureau: { role: 'cityBureau', scope: { cityId: a.cityId } },
-      worker: { role: 'worker', scope: { cityId: a.cityId } },
-    };
+    const memberships = membershipPerRole(a);
     for (const { label, role, inClass } of ACTORS) {
       const kind = role === 'parent' ? 'parent' : role === 'worker' ? 'service' : 'staff';
       const m: Membership = inClass ? { role, scope: classScope(a) } : memberships[role];

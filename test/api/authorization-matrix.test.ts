@@ -24,6 +24,7 @@ import {
   buildStudent,
   classScope,
   type IdentityHarness,
+  membershipPerRole,
   type OrgTree,
   schoolScope,
   type SignedInClient,
@@ -92,17 +93,7 @@ describe('authorization matrix', () => {
     classA2 = { ...a.class, _id: `${a.grade._id}-c2`, number: 2, name: '三年级（2）班' };
     await orgModels(h.db.connection).classes.create(classA2);
 
-    const memberships: Record<Role, Membership> = {
-      parent: { role: 'parent', scope: classScope(a) },
-      classTeacher: { role: 'classTeacher', scope: classScope(a) },
-      teacher: { role: 'teacher', scope: schoolScope(a) },
-      committee: { role: 'committee', scope: schoolScope(a) },
-      schoolAdmin: { role: 'schoolAdmin', scope: schoolScope(a) },
-      principal: { role: 'principal', scope: schoolScope(a) },
-      countyBureau: { role: 'countyBureau', scope: { cityId: a.cityId, countyId: a.county._id } },
-      cityBureau: { role: 'cityBureau', scope: { cityId: a.cityId } },
-      worker: { role: 'worker', scope: { cityId: a.cityId } },
-    };
+    const memberships = membershipPerRole(a);
     const users = new Map<Role, string>();
     for (const role of ROLES) {
       const kind = role === 'parent' ? 'parent' : role === 'worker' ? 'service' : 'staff';
