@@ -45,6 +45,7 @@ interface Member {
   name: string;
   status: string;
   ending?: { endDate: string; reason: string; endedBy: string; endedAt: string };
+  actions: { end: boolean };
 }
 
 describe('ending a staff member’s registration', () => {
@@ -255,6 +256,8 @@ describe('ending a staff member’s registration', () => {
     expect([early.status, late.status]).toEqual([422, 422]);
     expect(early.body).toMatchObject({ code: 'STAFF_END_DATE' });
     expect(early.body.detail).toContain('终止日期应在登记之日');
+    // (named on the field, so a form shows it next to the date)
+    expect(early.body.errors).toEqual([{ path: 'endDate', message: early.body.detail }]);
     expect([noReason.status, badDate.status]).toEqual([400, 400]);
     expect((await membersOf(admin)).map((m) => m.id)).toContain(staffId);
 
@@ -301,5 +304,27 @@ describe('ending a staff member’s registration', () => {
     // then it is ended
     expect(res.status).toBe(200);
     expect((await membersOf(admin)).map((m) => m.id)).not.toContain(staffId);
+  }, 60_000);
+
+  it('should tell each reader whether they may end a member, so the browser shows the action only then', async () => {
+    // given a registered member
+    const { staffId } = await registered(person('孙丽'));
+    const endOf = async (client: SignedInClient, query = '') =>
+      (await membersOf(client, query)).find((m) => m.id === staffId)?.actions.end;
+
+    // when / then the school's admin and principal may end it, the county bureau only reads it
+    expect(await endOf(admin)).toBe(true);
+    expect(await endOf(principal)).toBe(true);
+    expect(await endOf(county)).toBe(false);
+
+    // when it is ended
+    const res = await admin.post(`/api/staff/members/${staffId}/end`, {
+      reason: '调离本校',
+      endDate: today(),
+    });
+
+    // then nobody may end it again
+    expect(res.body.actions).toEqual({ end: false });
+    expect(await endOf(admin, '&status=ended')).toBe(false);
   }, 60_000);
 });

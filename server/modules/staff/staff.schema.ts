@@ -158,6 +158,11 @@ export const memberView = z.object({
   /** `ended`: no longer serving, not assignable, not counted; kept for the record. */
   status: z.enum(['active', 'ended']),
   ending: endingView.optional(),
+  /**
+   * What the caller may do with the member: `end` (POST …/end) while serving, for those who may
+   * register staff at the school; the browser shows the action only then.
+   */
+  actions: z.object({ end: z.boolean() }),
 });
 
 /** A page of staff members. */

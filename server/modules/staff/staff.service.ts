@@ -95,6 +95,8 @@ export interface MemberView {
   registeredAt: string;
   status: 'active' | 'ended';
   ending?: EndingView;
+  /** What the caller may do with the member: `end` while serving, for those who may register staff here. */
+  actions: { end: boolean };
 }
 
 /** Teachers' service hours of a school in a month. */
@@ -360,7 +362,8 @@ export class StaffService {
     p: Principal,
     q: ListMembersQuery,
   ): Promise<{ items: MemberView[]; total: number }> {
-    const allowed = accessibleQuery(abilityFor(p), 'read', 'Staff');
+    const ability = abilityFor(p);
+    const allowed = accessibleQuery(ability, 'read', 'Staff');
     if (!allowed) return { items: [], total: 0 };
     const filter = { $and: [allowed, ...(q.schoolId ? [{ schoolId: q.schoolId }] : [])] };
     const endings = new Map(
@@ -375,7 +378,9 @@ export class StaffService {
       .filter((m) => q.status === 'all' || (m.endedAt ? 'ended' : 'active') === q.status);
     rows.sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
     return {
-      items: rows.slice(q.offset, q.offset + q.limit).map(memberView),
+      items: rows
+        .slice(q.offset, q.offset + q.limit)
+        .map((m) => memberView(m, !m.endedAt && ability.can('create', subject('Staff', m)))),
       total: rows.length,
     };
   }
@@ -396,13 +401,15 @@ export class StaffService {
       throw new UserError(403, 'FORBIDDEN', 'error.forbidden', 'may not end staff here');
     const now = new Date();
     const registeredOn = shanghaiDate(new Date(member.registeredAt));
-    if (body.endDate < registeredOn || body.endDate > shanghaiDate(now))
-      throw new UserError(
-        422,
-        'STAFF_END_DATE',
-        'error.validation',
-        t('staff.end_date_out_of_range', { from: registeredOn, to: shanghaiDate(now) }),
-      );
+    if (body.endDate < registeredOn || body.endDate > shanghaiDate(now)) {
+      const message = t('staff.end_date_out_of_range', {
+        from: registeredOn,
+        to: shanghaiDate(now),
+      });
+      throw new UserError(422, 'STAFF_END_DATE', 'error.validation', message, {
+        fields: [{ path: 'endDate', message }],
+      });
+    }
     const ending: StaffEndingDoc = {
       _id: member._id,
       registrationId: member.registrationId,
@@ -451,7 +458,7 @@ export class StaffService {
         reason: body.reason,
       },
     });
-    return memberView({ ...member, ...endedFields(ending) });
+    return memberView({ ...member, ...endedFields(ending) }, false);
   }
 
   /**
@@ -694,7 +701,7 @@ function badRecordView(d: BadRecordDoc) {
   };
 }
 
-function memberView(m: StaffMemberDoc): MemberView {
+function memberView(m: StaffMemberDoc, mayEnd: boolean): MemberView {
   return {
     id: m._id,
     schoolId: m.schoolId,
@@ -719,6 +726,7 @@ function memberView(m: StaffMemberDoc): MemberView {
           },
         }
       : {}),
+    actions: { end: mayEnd },
   };
 }
 
