@@ -11,6 +11,7 @@ import {
   signIn,
   startIdentityHarness,
 } from '../fixtures/identity';
+import { buildFiledPlan } from '../fixtures/plan';
 
 /**
  * Check-in and hand-over of one session's roster at the same time (SAFE-ATTEND): the teacher
@@ -134,34 +135,7 @@ describe('attendance: a roster corrected while children are handed over', () => 
   });
 });
 
+/** The school's filed plan, without a midday service. */
 function plan(tree: OrgTree): PlanDoc {
-  return {
-    _id: `plan-${tree.school._id}`,
-    cityId: tree.cityId,
-    countyId: tree.county._id,
-    schoolId: tree.school._id,
-    term: '2026-autumn',
-    termStart: '2026-09-01',
-    termEnd: '2027-01-22',
-    status: 'filed',
-    sessions: [
-      {
-        id: 'S1',
-        name: '作业辅导与阅读',
-        weekdays: [1, 2, 3, 4, 5],
-        dismissal: '16:30',
-        start: '16:40',
-        end: '18:30',
-        venue: '三年级教室',
-        personInCharge: '王老师',
-        content: 'homework',
-        capacity: 30,
-      },
-    ],
-    feeStandardFen: 8000,
-    middayMinutes: 0,
-    middayFeeConsent: false,
-    safetyMeasures: '门卫登记，点名交接',
-    emergencyPlan: '突发事件应急预案',
-  };
+  return buildFiledPlan(tree, { middayMinutes: 0, middayFeeConsent: false });
 }
