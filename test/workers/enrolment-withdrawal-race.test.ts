@@ -119,4 +119,51 @@ describe('enrolment: a withdrawal while the review completes', () => {
       await parent.post(`/api/enrolment/applications/${again.body.id as string}/withdraw`);
     }
   }, 180_000);
+  it("should have a worker wait for the submission's instance key before writing the application", async () => {
+    // given an application whose submission has not written its instance key yet (the process
+    // started a moment ago; its first job already runs)
+    const s = await child();
+    const id = `app-pending-${s._id}`;
+    const now = new Date();
+    await enrolmentModels(h.db.connection).applications.create({
+      _id: id,
+      cityId: tree.cityId,
+      countyId: tree.county._id,
+      schoolId: tree.school._id,
+      gradeId: tree.grade._id,
+      classId: tree.class._id,
+      studentId: s._id,
+      studentName: s.name,
+      applicantUserId: parentId,
+      guardians: [{ userId: parentId }],
+      planId: 'plan-pending',
+      term: '2026-autumn',
+      sessionId: 'S1',
+      weekdays: [1, 2, 3, 4, 5],
+      midday: false,
+      pickup: { name: '张丽', relation: '母亲', phone: '13900000001' },
+      insurance: { insurer: '中国人寿', policyNo: 'P-2026-001', validUntil: '2027-06-30' },
+      status: 'submitted',
+      submittedAt: now,
+      updatedAt: now,
+    });
+    const step = { key: 'pending-1', step: 'check-eligibility', status: 'refused' };
+
+    // when the worker records its step before the key is there, and again after
+    const early = await asWorker(`/api/enrolment/applications/${id}/steps`, step);
+    const before = await enrolmentModels(h.db.connection).applications.findById(id).lean();
+    await enrolmentModels(h.db.connection).applications.updateOne(
+      { _id: id },
+      { $set: { instanceKey: '1234567890123456' } },
+    );
+    const late = await asWorker(`/api/enrolment/applications/${id}/steps`, step);
+
+    // then the first is put off (503: the job retries) without writing, the retry counts
+    expect(early.status).toBe(503);
+    expect(early.body.code).toBe('APPLICATION_PENDING');
+    expect(before?.status).toBe('submitted');
+    expect(late.status).toBe(204);
+    const after = await enrolmentModels(h.db.connection).applications.findById(id).lean();
+    expect(after).toMatchObject({ status: 'refused', instanceKey: '1234567890123456' });
+  });
 });

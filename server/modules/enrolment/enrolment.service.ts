@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { abilityFor, accessibleQuery, subject } from '../../auth/abilities';
 import type { Principal } from '../../auth/principal';
 import { isDuplicateKey } from '../../db/models';
-import { NotFoundError, RuleViolationError, UserError, type RuleCitation } from '../../lib/errors';
+import {
+  NotFoundError,
+  RuleViolationError,
+  TransientError,
+  UserError,
+  type RuleCitation,
+} from '../../lib/errors';
 import { cite } from '../../rules/citations';
 import { combine } from '../../rules/decision';
 import { arrangePlaces, checkEnrolment, checkVoluntary } from '../../rules/eligibility';
@@ -101,6 +107,9 @@ export interface ApplicationFacts {
 }
 
 const LIVE: readonly ApplicationStatus[] = ['submitted', 'placed', 'waiting', 'enrolled'];
+
+/** How long after a submission a worker waits for its instance key (see afterSubmission). */
+const SUBMISSION_SETTLE_MS = 60_000;
 
 /** The key of an application's withdrawal event (`<applicationId>:withdrawn`), once per application. */
 const WITHDRAWAL_KEY = 'withdrawn';
@@ -348,6 +357,7 @@ export class EnrolmentService {
    */
   async recordStep(p: Principal, id: string, body: RecordStepBody): Promise<void> {
     const doc = await this.forWorker(p, id);
+    this.afterSubmission(doc);
     const recorded = await this.event(doc._id, body.step, body.status, p.userId, body.key, {
       ...(body.fee ? { fee: body.fee } : {}),
       ...(body.rules ? { rules: body.rules } : {}),
@@ -378,6 +388,7 @@ export class EnrolmentService {
     id: string,
   ): Promise<{ status: 'placed' | 'waiting'; rank?: number; rules: RuleCitation[] }> {
     const doc = await this.forWorker(p, id);
+    this.afterSubmission(doc);
     const plan = await this.m.plans.findById(doc.planId).lean<PlanDoc>();
     const session = plan?.sessions.find((s) => s.id === doc.sessionId);
     if (!session) throw new NotFoundError(`session ${doc.sessionId} is gone`);
@@ -424,6 +435,22 @@ export class EnrolmentService {
     if (!doc || !abilityFor(p).can('update', subject('Application', doc)))
       throw new NotFoundError();
     return doc;
+  }
+
+  /**
+   * A worker's write waits for the submission's last write, the instance key, which lands just
+   * after the process starts (whose first job writes the application at once): FerretDB 1.24
+   * rewrites the whole document on update, so two writes at once could lose one. Until the key
+   * is there (a minute at most: after that the submission is taken to have died in between)
+   * the worker is told to retry (503, its job's retries).
+   */
+  private afterSubmission(doc: ApplicationDoc): void {
+    if (!doc.instanceKey && Date.now() - new Date(doc.submittedAt).getTime() < SUBMISSION_SETTLE_MS)
+      throw new TransientError(
+        'APPLICATION_PENDING',
+        'error.transient',
+        'instance key not yet written',
+      );
   }
 
   private async setStatus(

@@ -7,6 +7,7 @@ import {
   ConflictError,
   NotFoundError,
   RuleViolationError,
+  TransientError,
   UserError,
   type RuleCitation,
 } from '../../lib/errors';
@@ -36,6 +37,9 @@ import type {
 /** The plan process (processes/school-service-plan.bpmn) and the step that waits for revision. */
 export const PLAN_PROCESS = 'school-service-plan';
 export const REVISE_STEP = 'RevisePlan';
+
+/** How long after a submission a worker waits for its instance key (see afterSubmission). */
+const SUBMISSION_SETTLE_MS = 60_000;
 
 /** A plan's status as the API shows it: `returned` while the process waits for revision. */
 export type PlanViewStatus = PlanStatus | 'returned';
@@ -169,6 +173,21 @@ export class PlanService {
     // the insert is the compare-and-swap: of two concurrent submissions one starts a process
     if (!(await this.event(doc._id, 'submitted', p.userId, `submit-${n}`)))
       throw new ConflictError(t('plan.not_submittable'), 'PLAN_NOT_SUBMITTABLE');
+    // written before the process starts: its check-plan worker writes the plan as soon as it
+    // runs, and FerretDB 1.24 rewrites the whole document on update, so a write of ours landing
+    // at the same time could wipe out its check (or it our status); the one write left after
+    // the start, the instance key, is awaited by the worker's route (recordCheck)
+    const set: Partial<PlanDoc> = {
+      status: 'submitted',
+      submissions: n,
+      submittedBy: p.userId,
+      submittedAt: this.now(),
+      updatedAt: this.now(),
+    };
+    await this.m.plans.updateOne(
+      { _id: doc._id },
+      { $set: set, $unset: { lastCheck: 1, instanceKey: 1 } },
+    );
     let instanceKey: string;
     try {
       instanceKey = await this.engine.startProcess(PLAN_PROCESS, doc.schoolId, {
@@ -180,20 +199,23 @@ export class PlanService {
         ...formValues(doc),
       });
     } catch (err) {
+      await this.m.plans.updateOne(
+        { _id: doc._id },
+        {
+          $set: {
+            status: doc.status,
+            submissions: doc.submissions ?? 0,
+            ...(doc.lastCheck ? { lastCheck: doc.lastCheck } : {}),
+            ...(doc.instanceKey ? { instanceKey: doc.instanceKey } : {}),
+          },
+        },
+      );
       await this.m.events.deleteOne({ _id: `${doc._id}:submit-${n}` });
       throw err;
     }
-    const set: Partial<PlanDoc> = {
-      status: 'submitted',
-      instanceKey,
-      submissions: n,
-      submittedBy: p.userId,
-      submittedAt: this.now(),
-      updatedAt: this.now(),
-    };
-    await this.m.plans.updateOne({ _id: doc._id }, { $set: set, $unset: { lastCheck: 1 } });
+    await this.m.plans.updateOne({ _id: doc._id }, { $set: { instanceKey } });
     const { lastCheck: _cleared, ...rest } = doc;
-    return this.view(p, { ...rest, ...set }, true);
+    return this.view(p, { ...rest, ...set, instanceKey }, true);
   }
 
   /** Resubmits a plan returned for revision: completes the process's revision task. */
@@ -249,6 +271,7 @@ export class PlanService {
   /** The check-plan worker records its outcome (idempotent by key). */
   async recordCheck(p: Principal, id: string, body: RecordCheckBody): Promise<void> {
     const doc = await this.forWorker(p, id);
+    this.afterSubmission(doc);
     const check: PlanCheck = {
       at: this.now().toISOString(),
       ok: body.ok,
@@ -357,6 +380,10 @@ export class PlanService {
     const step = abandon ? 'withdrawn' : 'resubmitted';
     if (!(await this.event(doc._id, step, p.userId, `revise:${taskKey}`)))
       throw new ConflictError(t('plan.not_returned'), 'PLAN_NOT_RETURNED');
+    // the old check is cleared before the task completes: the check-plan worker runs again
+    // right after, and a clearing landing after (or over) its write would wipe out the new check
+    const set: Partial<PlanDoc> = { updatedAt: this.now() };
+    if (!abandon) await this.m.plans.updateOne({ _id: doc._id }, { $unset: { lastCheck: 1 } });
     try {
       await this.engine.completeTask(
         taskKey,
@@ -364,15 +391,16 @@ export class PlanService {
         p.userId,
       );
     } catch (err) {
+      if (!abandon && doc.lastCheck)
+        await this.m.plans.updateOne({ _id: doc._id }, { $set: { lastCheck: doc.lastCheck } });
       await this.m.events.deleteOne({ _id: `${doc._id}:revise:${taskKey}` });
       throw err;
     }
-    const set: Partial<PlanDoc> = { updatedAt: this.now() };
-    if (abandon) set.status = 'withdrawn';
-    await this.m.plans.updateOne(
-      { _id: doc._id },
-      abandon ? { $set: set } : { $set: set, $unset: { lastCheck: 1 } },
-    );
+    // a withdrawal ends the process: no worker writes the plan after it
+    if (abandon) {
+      set.status = 'withdrawn';
+      await this.m.plans.updateOne({ _id: doc._id }, { $set: set });
+    }
     const { lastCheck, ...rest } = doc;
     return this.view(p, { ...rest, ...(abandon && lastCheck ? { lastCheck } : {}), ...set }, true);
   }
@@ -396,6 +424,22 @@ export class PlanService {
     if (p.kind === 'service' || !abilityFor(p).can('update', subject('Plan', doc)))
       throw new UserError(403, 'FORBIDDEN', 'error.forbidden');
     return doc;
+  }
+
+  /**
+   * A worker's write waits for the submission's last write, the instance key, which lands just
+   * after the process starts: FerretDB 1.24 rewrites the whole plan on update, so two writes at
+   * once could lose one. Until it is there (a minute at most; after that the submission is
+   * taken to have died between the two) the worker is told to retry (503, its job's retries).
+   */
+  private afterSubmission(doc: PlanDoc): void {
+    const submittedAt = doc.submittedAt ? new Date(doc.submittedAt).getTime() : 0;
+    if (!doc.instanceKey && this.now().getTime() - submittedAt < SUBMISSION_SETTLE_MS)
+      throw new TransientError(
+        'PLAN_SUBMISSION_PENDING',
+        'error.transient',
+        'instance key not yet written',
+      );
   }
 
   /** A plan for the job workers' routes: only a worker account may call them. */

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { abilityFor, accessibleQuery, subject } from '../../auth/abilities';
 import type { Principal } from '../../auth/principal';
 import type { Vars } from '../../engine/runtime/state';
-import { NotFoundError, UserError, ValidationError, type RuleCitation } from '../../lib/errors';
+import {
+  NotFoundError,
+  TransientError,
+  UserError,
+  ValidationError,
+  type RuleCitation,
+} from '../../lib/errors';
 import { t } from '../../lib/i18n';
 import { shanghaiDate } from '../../rules/dates';
 import type { OrgModels, StudentDoc } from '../org/org.model';
@@ -32,6 +38,9 @@ const REVIEW_VARIABLES = [
 
 /** How far ahead of the server's clock a report may date an incident (clock skew). */
 const FUTURE_TOLERANCE_MS = 10 * 60_000;
+
+/** How long after a report the attachment waits for its instance key (see attachAttendance). */
+const REPORT_SETTLE_MS = 60_000;
 
 /** An incident as the API shows it. */
 export interface IncidentView {
@@ -183,6 +192,16 @@ export class IncidentService {
   }> {
     const doc = await this.m.incidents.findById(id).lean<IncidentDoc>();
     if (!doc || !abilityFor(p).can('update', subject('Incident', doc))) throw new NotFoundError();
+    // the report's last write, the instance key, lands just after the process starts, and this
+    // job is the process's first step: FerretDB 1.24 rewrites the whole incident on update, so
+    // two writes at once could lose the key or the attendance. Until the key is there (a minute
+    // at most: after that the report is taken to have died in between) the worker retries.
+    if (!doc.instanceKey && Date.now() - new Date(doc.reportedAt).getTime() < REPORT_SETTLE_MS)
+      throw new TransientError(
+        'INCIDENT_REPORT_PENDING',
+        'error.transient',
+        'instance key not yet written',
+      );
     const att = await this.attendance.sessionAttendance(
       doc.schoolId,
       body.occurredAt ?? doc.occurredAt,
