@@ -1,13 +1,7 @@
 import type { Membership } from '../../server/auth/roles';
-import {
-  type ApplicationDoc,
-  type ApplicationStatus,
-  enrolmentModels,
-} from '../../server/modules/enrolment/enrolment.model';
+import type { ApplicationStatus } from '../../server/modules/enrolment/enrolment.model';
 import { createSurveys } from '../../server/modules/surveys';
 import {
-  buildStudent,
-  classScope,
   type IdentityHarness,
   type OrgTree,
   schoolScope,
@@ -15,6 +9,7 @@ import {
   signIn,
   startIdentityHarness,
 } from '../fixtures/identity';
+import { parentWithApplication } from '../fixtures/survey-parents';
 
 /**
  * Survey answers at the same instant (FLOW-COMMITTEE): several parents answering at once all
@@ -27,27 +22,13 @@ describe('feedback surveys: answers at the same instant', () => {
   let a: OrgTree;
   let committee: SignedInClient;
   const parents: SignedInClient[] = [];
-  let appSeq = 0;
 
   const user = async (memberships: Membership[], kind: 'staff' | 'parent' = 'staff') => {
     const u = await h.createUser({ kind, memberships });
     return signIn(h.app, { username: u.username!, password: u.password });
   };
 
-  const parentWith = async (status: ApplicationStatus) => {
-    const u = await h.createUser({
-      kind: 'parent',
-      memberships: [{ role: 'parent', scope: classScope(a) }],
-    });
-    const student = buildStudent(a, {
-      guardians: [{ userId: u._id, relation: 'mother', name: '家长', phone: u.phone! }],
-    });
-    await h.createStudents([student]);
-    await enrolmentModels(h.db.connection).applications.create(
-      buildApplication(a, student._id, u._id, status, ++appSeq),
-    );
-    return signIn(h.app, { username: u.username!, password: u.password });
-  };
+  const parentWith = (status: ApplicationStatus) => parentWithApplication(h, a, status);
 
   const openSurvey = async () => {
     const created = await committee.post('/api/surveys', {
@@ -109,35 +90,3 @@ describe('feedback surveys: answers at the same instant', () => {
     }
   });
 });
-
-function buildApplication(
-  tree: OrgTree,
-  studentId: string,
-  userId: string,
-  status: ApplicationStatus,
-  n: number,
-): ApplicationDoc {
-  const now = new Date('2026-10-12T08:00:00Z');
-  return {
-    _id: `app-survey-${n}`,
-    ...classScope(tree),
-    gradeId: tree.grade._id,
-    classId: tree.class._id,
-    schoolId: tree.school._id,
-    countyId: tree.county._id,
-    studentId,
-    studentName: '学生',
-    applicantUserId: userId,
-    guardians: [{ userId }],
-    planId: `plan-${tree.school._id}-2026-autumn`,
-    term: '2026-autumn',
-    sessionId: 'S1',
-    weekdays: [1, 2, 3, 4, 5],
-    midday: false,
-    pickup: { name: '家长', relation: '母亲', phone: '13900000000' },
-    insurance: { insurer: '人保', policyNo: 'P1', validUntil: '2027-08-31' },
-    status,
-    submittedAt: now,
-    updatedAt: now,
-  };
-}

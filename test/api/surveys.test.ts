@@ -1,13 +1,8 @@
 import type { Membership } from '../../server/auth/roles';
-import {
-  type ApplicationDoc,
-  type ApplicationStatus,
-  enrolmentModels,
-} from '../../server/modules/enrolment/enrolment.model';
+import type { ApplicationStatus } from '../../server/modules/enrolment/enrolment.model';
 import { createSurveys } from '../../server/modules/surveys';
 import { surveyModels } from '../../server/modules/surveys/surveys.model';
 import {
-  buildStudent,
   classScope,
   type IdentityHarness,
   type OrgTree,
@@ -16,6 +11,7 @@ import {
   signIn,
   startIdentityHarness,
 } from '../fixtures/identity';
+import { parentWithApplication } from '../fixtures/survey-parents';
 
 /**
  * Parent-feedback surveys (FLOW-COMMITTEE): the parent committee drafts, opens and closes a
@@ -36,7 +32,6 @@ describe('feedback surveys (/api/surveys)', () => {
   let committeeB: SignedInClient;
   const parents: SignedInClient[] = [];
   let waitingParent: SignedInClient;
-  let appSeq = 0;
 
   const user = async (memberships: Membership[], kind: 'staff' | 'parent' = 'staff') => {
     const u = await h.createUser({ kind, memberships });
@@ -44,20 +39,7 @@ describe('feedback surveys (/api/surveys)', () => {
   };
 
   /** A parent of a child of school A whose application stands at `status`. */
-  const parentWith = async (status: ApplicationStatus) => {
-    const u = await h.createUser({
-      kind: 'parent',
-      memberships: [{ role: 'parent', scope: classScope(a) }],
-    });
-    const student = buildStudent(a, {
-      guardians: [{ userId: u._id, relation: 'mother', name: '家长', phone: u.phone! }],
-    });
-    await h.createStudents([student]);
-    await enrolmentModels(h.db.connection).applications.create(
-      buildApplication(a, student._id, u._id, status, ++appSeq),
-    );
-    return signIn(h.app, { username: u.username!, password: u.password });
-  };
+  const parentWith = (status: ApplicationStatus) => parentWithApplication(h, a, status);
 
   const draft = (client: SignedInClient, schoolId = a.school._id) =>
     client.post('/api/surveys', {
@@ -431,37 +413,3 @@ describe('feedback surveys (/api/surveys)', () => {
     expect(bSurvey.status).toBe(201);
   });
 });
-
-// helpers //////////
-
-function buildApplication(
-  tree: OrgTree,
-  studentId: string,
-  userId: string,
-  status: ApplicationStatus,
-  n: number,
-): ApplicationDoc {
-  const now = new Date('2026-10-12T08:00:00Z');
-  return {
-    _id: `app-survey-${n}`,
-    ...classScope(tree),
-    gradeId: tree.grade._id,
-    classId: tree.class._id,
-    schoolId: tree.school._id,
-    countyId: tree.county._id,
-    studentId,
-    studentName: '学生',
-    applicantUserId: userId,
-    guardians: [{ userId }],
-    planId: `plan-${tree.school._id}-2026-autumn`,
-    term: '2026-autumn',
-    sessionId: 'S1',
-    weekdays: [1, 2, 3, 4, 5],
-    midday: false,
-    pickup: { name: '家长', relation: '母亲', phone: '13900000000' },
-    insurance: { insurer: '人保', policyNo: 'P1', validUntil: '2027-08-31' },
-    status,
-    submittedAt: now,
-    updatedAt: now,
-  };
-}
