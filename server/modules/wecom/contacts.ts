@@ -1,6 +1,6 @@
 import { isDuplicateKey } from '../../db/models';
 import { xmlText, type XmlObject } from '../../integrations/wecom/xml';
-import { ConflictError } from '../../lib/errors';
+import { ConflictError, TransientError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { Guardian, GuardianRelation, OrgModels, StudentDoc } from '../org/org.model';
 import type { UserService } from '../users/users.service';
@@ -28,7 +28,7 @@ export type ContactEventOutcome = 'applied' | 'duplicate' | 'ignored';
  */
 export class WecomContacts {
   constructor(
-    private readonly m: Pick<WecomModels, 'events'>,
+    private readonly m: Pick<WecomModels, 'events' | 'leases'>,
     private readonly users: UserService,
     private readonly org: Pick<OrgModels, 'students'>,
     private readonly logger: Logger,
@@ -190,22 +190,75 @@ export class WecomContacts {
     phone: string | undefined,
     relation: string,
   ): Promise<void> {
-    const guardians: Guardian[] = (student.guardians ?? []).map((g) => ({ ...g }));
-    if (guardians.some((g) => g.userId === userId)) return;
-    const byPhone = phone ? guardians.find((g) => g.phone === phone) : undefined;
-    if (byPhone) byPhone.userId = userId;
-    else if (phone) guardians.push({ userId, relation: relationOf(relation), name, phone });
-    else return;
-    await this.org.students.updateOne({ _id: student._id }, { $set: { guardians } });
+    await this.changeGuardians(student._id, (guardians) => {
+      if (guardians.some((g) => g.userId === userId)) return null;
+      const byPhone = phone ? guardians.find((g) => g.phone === phone) : undefined;
+      if (byPhone) byPhone.userId = userId;
+      else if (phone) guardians.push({ userId, relation: relationOf(relation), name, phone });
+      else return null;
+      return guardians;
+    });
   }
 
   private async unsetGuardian(student: StudentDoc, userId: string): Promise<void> {
-    const guardians: Guardian[] = (student.guardians ?? []).map((g) =>
-      g.userId === userId ? { relation: g.relation, name: g.name, phone: g.phone } : { ...g },
+    await this.changeGuardians(student._id, (guardians) =>
+      guardians.some((g) => g.userId === userId)
+        ? guardians.map((g) =>
+            g.userId === userId ? { relation: g.relation, name: g.name, phone: g.phone } : g,
+          )
+        : null,
     );
-    await this.org.students.updateOne({ _id: student._id }, { $set: { guardians } });
+  }
+
+  /**
+   * Changes a child's guardian list as `change` computes it from the list as it is now
+   * (`null`: no change), one callback at a time per child. Two parents of one child arrive at
+   * once when a class is imported; each wrote the whole list it had read before asking WeCom,
+   * so the later one dropped the other. The lease `guardians|<studentId>` is an insert (of
+   * concurrent inserts exactly one wins on FerretDB 1.24, which has no other compare-and-swap);
+   * the others wait for it, and one left by a dead holder is taken over after a while. Waiting
+   * too long answers 503, so WeCom posts the callback again.
+   */
+  private async changeGuardians(
+    studentId: string,
+    change: (guardians: Guardian[]) => Guardian[] | null,
+  ): Promise<void> {
+    const id = `guardians|${studentId}`;
+    const giveUpAt = Date.now() + GUARDIAN_WAIT_MS;
+    for (;;) {
+      try {
+        await this.m.leases.create({ _id: id, at: new Date() });
+        break;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      const held = await this.m.leases.findById(id).lean();
+      if (held && Date.now() - new Date(held.at).getTime() > GUARDIAN_LEASE_MS) {
+        await this.m.leases.deleteOne({ _id: id });
+        continue;
+      }
+      if (Date.now() > giveUpAt)
+        throw new TransientError('WECOM_BUSY', 'error.transient', `guardians of ${studentId}`);
+      await new Promise((resolve) => setTimeout(resolve, GUARDIAN_POLL_MS));
+    }
+    try {
+      const student = await this.org.students.findById(studentId).lean<StudentDoc>();
+      if (!student) return;
+      const guardians = change((student.guardians ?? []).map((g) => ({ ...g })));
+      if (guardians) await this.org.students.updateOne({ _id: studentId }, { $set: { guardians } });
+    } finally {
+      await this.m.leases.deleteOne({ _id: id });
+    }
   }
 }
+
+/** A child's guardian lease older than this is taken to be a dead holder's. */
+const GUARDIAN_LEASE_MS = 30_000;
+
+/** How long a callback waits for another's lease on a child before WeCom is asked to retry. */
+const GUARDIAN_WAIT_MS = 10_000;
+
+const GUARDIAN_POLL_MS = 20;
 
 function isAtPlace(app: OpenedApp, s: StudentDoc): boolean {
   return app.doc.schoolId ? s.schoolId === app.doc.schoolId : s.countyId === app.doc.countyId;

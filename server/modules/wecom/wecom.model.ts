@@ -92,7 +92,10 @@ export interface WecomSlotDoc {
   at: Date;
 }
 
-/** A drainer's claim on one attempt of a queued message (`<queueId>|<attempt>`). */
+/**
+ * A drainer's claim on one attempt of a queued message (`<queueId>|<attempt>`), or a contact
+ * callback's on a child's guardian list (`guardians|<studentId>`).
+ */
 export interface WecomLeaseDoc {
   _id: string;
   at: Date;
