@@ -2,16 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../server/engine/engine';
 import { SecretBox } from '../../server/integrations/secret-box';
-import type { TradeBillRow } from '../../server/integrations/wechatpay/trade-bill';
 import { TransientError } from '../../server/lib/errors';
 import { billingEnginePort, createBilling } from '../../server/modules/billing';
 import { createNotifications } from '../../server/modules/notifications';
 import type { PaymentsService } from '../../server/modules/payments';
 import { composePayments } from '../../server/modules/payments/compose';
 import { instanceKeyOf } from '../../server/modules/payments/discrepancy-process';
-import { paymentModels } from '../../server/modules/payments/payments.model';
 import { createTasks } from '../../server/modules/tasks';
-import { shanghaiDate } from '../../server/rules/dates';
 import { eventually } from '../fixtures/engine';
 import {
   type IdentityHarness,
@@ -21,7 +18,12 @@ import {
   signIn,
   startIdentityHarness,
 } from '../fixtures/identity';
-import { makeWechatPayKeys, type WechatPayTestKeys } from '../integrations/fakes/wechatpay-keys';
+import { paidButBilledLess as paidButBilledLessIn } from '../fixtures/payments';
+import {
+  makeWechatPayKeys,
+  publicKeyMerchant,
+  type WechatPayTestKeys,
+} from '../integrations/fakes/wechatpay-keys';
 import { startFakeWechatPay, type FakeWechatPay } from '../integrations/fakes/wechatpay-server';
 
 /**
@@ -76,14 +78,7 @@ describe('a discrepancy whose process failed to start', () => {
         notifications: notifications.service,
         requireSession,
         logger,
-        merchant: {
-          mchId: MCH_ID,
-          appId: APP_ID,
-          serialNo: keys.merchant.serialNo,
-          privateKey: keys.merchant.privatePem,
-          apiV3Key: keys.apiV3Key,
-          wechatPayPublicKey: { id: keys.publicKey.id, pem: keys.publicKey.publicPem },
-        },
+        merchant: publicKeyMerchant(keys, MCH_ID, APP_ID),
         client: { baseUrl: fake.url },
         box: new SecretBox(Buffer.alloc(32, 7).toString('base64')),
         publicUrl: 'https://kehou.example',
@@ -118,45 +113,13 @@ describe('a discrepancy whose process failed to start', () => {
   // helpers //////////
 
   /** A payment of 80 yuan settled at `at` that the day's trade bill shows as 70 yuan. */
-  async function paidButBilledLess(at: Date): Promise<{ outTradeNo: string; date: string }> {
+  function paidButBilledLess(at: Date): Promise<{ outTradeNo: string; date: string }> {
     const n = ++seq;
-    const outTradeNo = `bill-202612-retry-${n}`;
-    const date = shanghaiDate(at);
-    const m = paymentModels(h.db.connection);
-    await m.orders.create({
-      _id: outTradeNo,
-      billId: `bill:retry-${n}:2026-12`,
-      attempt: 1,
-      mchId: MCH_ID,
-      cityId: tree.cityId,
-      countyId: tree.county._id,
-      schoolId: tree.school._id,
-      studentId: `student-retry-${n}`,
-      amountFen: 8000,
-      description: '课后服务费 2026年12月',
-      tradeType: 'NATIVE',
-      state: 'paid',
+    return paidButBilledLessIn({ db: h.db, fake, mchId: MCH_ID, appId: APP_ID, tree }, at, {
+      tag: 'retry',
+      n,
       transactionId: `42000000000001${n}`,
-      paidAt: at,
-      createdAt: at,
-      updatedAt: at,
     });
-    await m.payments.create({
-      _id: `paid:${outTradeNo}`,
-      outTradeNo,
-      billId: `bill:retry-${n}:2026-12`,
-      mchId: MCH_ID,
-      schoolId: tree.school._id,
-      transactionId: `42000000000001${n}`,
-      amountFen: 8000,
-      successTime: at,
-      outcome: 'settled',
-      reportedAt: at,
-      source: 'callback',
-      at,
-    });
-    fake.addBillRow(date, billRow(date, outTradeNo, `42000000000001${n}`, 7000));
-    return { outTradeNo, date };
   }
 
   async function discrepancyOf(outTradeNo: string): Promise<Discrepancy> {
@@ -233,33 +196,3 @@ describe('a discrepancy whose process failed to start', () => {
     expect(await reviewTasksOf(listed.id)).toHaveLength(1);
   }, 120_000);
 });
-
-// helpers //////////
-
-function billRow(
-  date: string,
-  outTradeNo: string,
-  transactionId: string,
-  fen: number,
-): TradeBillRow {
-  return {
-    tradeTime: `${date} 10:00:00`,
-    appId: APP_ID,
-    mchId: MCH_ID,
-    transactionId,
-    outTradeNo,
-    openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
-    tradeType: 'NATIVE',
-    tradeState: 'SUCCESS',
-    currency: 'CNY',
-    settlementTotalFen: fen,
-    orderAmountFen: fen,
-    refundId: '',
-    outRefundNo: '',
-    refundFen: 0,
-    refundStatus: '',
-    productName: '课后服务费',
-    attach: '',
-    feeFen: 0,
-  };
-}

@@ -1,10 +1,9 @@
 import { shanghaiDate } from '../../server/rules/dates';
-import type { TradeBillRow } from '../../server/integrations/wechatpay/trade-bill';
 import { CSRF_HEADER } from '../../server/modules/auth';
-import { paymentModels } from '../../server/modules/payments/payments.model';
 import { eventually } from '../fixtures/engine';
 import { startDomainHarness, type DomainHarness } from '../fixtures/domain';
 import { schoolScope, signIn, type OrgTree, type SignedInClient } from '../fixtures/identity';
+import { paidButBilledLess as paidButBilledLessIn, tradeBillRow } from '../fixtures/payments';
 import {
   makeWechatPayKeys,
   publicKeyMerchant,
@@ -65,49 +64,16 @@ describe('a WeChat Pay reconciliation difference in the inbox', () => {
 
   // helpers //////////
 
-  /**
-   * A payment of 80 yuan we settled at `at` whose line in that day's trade bill says 70 yuan:
-   * the reconciliation raises an amount mismatch for the school.
-   */
-  async function paidButBilledLess(at: Date): Promise<{ outTradeNo: string; date: string }> {
+  const scene = () => ({ db: h.db, fake, mchId: MCH_ID, appId: APP_ID, tree });
+
+  /** A payment of the school that the day's trade bill shows 10 yuan short (amount mismatch). */
+  function paidButBilledLess(at: Date): Promise<{ outTradeNo: string; date: string }> {
     const n = ++seq;
-    const outTradeNo = `bill-202612-disc-${n}`;
-    const date = shanghaiDate(at);
-    const m = paymentModels(h.db.connection);
-    await m.orders.create({
-      _id: outTradeNo,
-      billId: `bill:disc-${n}:2026-12`,
-      attempt: 1,
-      mchId: MCH_ID,
-      cityId: tree.cityId,
-      countyId: tree.county._id,
-      schoolId: tree.school._id,
-      studentId: `student-disc-${n}`,
-      amountFen: 8000,
-      description: '课后服务费 2026年12月',
-      tradeType: 'NATIVE',
-      state: 'paid',
+    return paidButBilledLessIn(scene(), at, {
+      tag: 'disc',
+      n,
       transactionId: `42000000000000${n}`,
-      paidAt: at,
-      createdAt: at,
-      updatedAt: at,
     });
-    await m.payments.create({
-      _id: `paid:${outTradeNo}`,
-      outTradeNo,
-      billId: `bill:disc-${n}:2026-12`,
-      mchId: MCH_ID,
-      schoolId: tree.school._id,
-      transactionId: `42000000000000${n}`,
-      amountFen: 8000,
-      successTime: at,
-      outcome: 'settled',
-      reportedAt: at,
-      source: 'callback',
-      at,
-    });
-    fake.addBillRow(date, billRow(date, outTradeNo, `42000000000000${n}`, 7000));
-    return { outTradeNo, date };
   }
 
   async function reviewTasks(): Promise<Task[]> {
@@ -233,7 +199,7 @@ describe('a WeChat Pay reconciliation difference in the inbox', () => {
       });
     expect(saved.status).toBe(200);
     const date = shanghaiDate(new Date(Date.now() - 2 * 86_400_000));
-    fake.addBillRow(date, billRow(date, 'STRANGER0002', '4200000000000099998', 1234));
+    fake.addBillRow(date, tradeBillRow(scene(), date, 'STRANGER0002', '4200000000000099998', 1234));
 
     // when the day is reconciled
     await h.payments.reconcile(MCH_ID, date);
@@ -264,33 +230,3 @@ describe('a WeChat Pay reconciliation difference in the inbox', () => {
     expect(resolved).toMatchObject({ kind: 'unknown-payment', resolvedBy: adminId });
   }, 120_000);
 });
-
-// helpers //////////
-
-function billRow(
-  date: string,
-  outTradeNo: string,
-  transactionId: string,
-  fen: number,
-): TradeBillRow {
-  return {
-    tradeTime: `${date} 10:00:00`,
-    appId: APP_ID,
-    mchId: MCH_ID,
-    transactionId,
-    outTradeNo,
-    openId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
-    tradeType: 'NATIVE',
-    tradeState: 'SUCCESS',
-    currency: 'CNY',
-    settlementTotalFen: fen,
-    orderAmountFen: fen,
-    refundId: '',
-    outRefundNo: '',
-    refundFen: 0,
-    refundStatus: '',
-    productName: '课后服务费',
-    attach: '',
-    feeFen: 0,
-  };
-}
