@@ -1,12 +1,13 @@
 /**
  * The texts of the school's daily screens (zh-CN): attendance and hand-over, incident reports,
- * feedback surveys, staff administration and the integration settings, merged into the one
- * table of `i18n.ts`.
+ * feedback surveys, staff administration, the registered service staff and the integration
+ * settings, merged into the one table of `i18n.ts`.
  */
 export const zhDaily = {
   'nav.attendance': '考勤交接',
   'nav.surveys': '问卷',
   'nav.staff': '教职工',
+  'nav.service_staff': '服务人员',
   'nav.settings': '对接设置',
 
   'home.daily': '日常工作',
@@ -135,6 +136,39 @@ export const zhDaily = {
   'staff.revoked': '已取消角色',
   'staff.revoke_confirm': '确定取消 {name} 的「{role}」角色吗？',
   'staff.disabled': '已停用',
+
+  'service_staff.title': '课后服务人员',
+  'service_staff.lead': '本校登记在册的课后服务人员（附件2）。结束登记后记录保留，显示为已结束。',
+  'service_staff.lead_bureau':
+    '辖区各校登记在册的课后服务人员（附件2），由学校登记和结束登记。结束登记后记录保留，显示为已结束。',
+  'service_staff.filter': '按状态筛选',
+  'service_staff.filter.active': '在岗',
+  'service_staff.filter.ended': '已结束',
+  'service_staff.filter.all': '全部',
+  'service_staff.empty.active': '没有在岗的服务人员。',
+  'service_staff.empty.ended': '没有已结束登记的服务人员。',
+  'service_staff.empty.all': '还没有登记的服务人员。',
+  'service_staff.more': '显示前 {n} 人，共 {total} 人。',
+  'service_staff.school': '学校',
+  'service_staff.department': '部门',
+  'service_staff.employment': '类别',
+  'service_staff.employment.in-service': '校内在职教师',
+  'service_staff.employment.external': '校外专业人员',
+  'service_staff.registered_on': '登记日期',
+  'service_staff.mobile': '手机号',
+  'service_staff.status.active': '在岗',
+  'service_staff.status.ended': '已结束',
+  'service_staff.end': '结束登记',
+  'service_staff.end_title': '结束 {name} 的登记',
+  'service_staff.end_reason': '结束原因',
+  'service_staff.end_date': '最后服务日',
+  'service_staff.end_date_hint': '默认今天；不能早于登记日期，也不能晚于今天。',
+  'service_staff.end_submit': '确认结束登记',
+  'service_staff.end_confirm':
+    '确定结束 {name} 的登记吗？最后服务日为 {date}。结束后此人不再计入在岗服务人员，记录会保留。',
+  'service_staff.reason_required': '请填写结束原因',
+  'service_staff.check_fields': '请按提示修改后再提交。',
+  'service_staff.ended': '已结束 {name} 的登记',
 
   'settings.title': '对接设置',
   'settings.place': '设置范围：{place}',

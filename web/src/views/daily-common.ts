@@ -12,6 +12,11 @@ export const REPORTER_ROLES = ['teacher', 'classTeacher', 'schoolAdmin', 'princi
 /** Roles that administer staff (GRANTS in server/modules/users/memberships.service.ts). */
 export const STAFF_ADMIN_ROLES = ['schoolAdmin', 'principal', 'countyBureau', 'cityBureau'];
 /**
+ * Roles that read the school's registered service staff (read Staff, docs/authorization.md);
+ * who may end a registration the server says per member.
+ */
+export const SERVICE_STAFF_READERS = ['schoolAdmin', 'principal', 'countyBureau', 'cityBureau'];
+/**
  * Roles that see the WeChat Pay and WeCom settings of their own school or county (the city
  * bureau, which has neither, reads them through the API).
  */
@@ -63,8 +68,13 @@ export function field(id: string, label: string, control: HTMLElement, hint?: st
  * control's `name`); returns the problems no control took.
  */
 export function showFieldProblems(form: HTMLElement, err: unknown): FieldProblem[] {
+  const shown = new Set([...form.querySelectorAll('.field-error')].map((e) => e.id));
   form.querySelectorAll('.field-error').forEach((e) => e.remove());
-  form.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
+  form.querySelectorAll('[aria-invalid]').forEach((e) => {
+    e.removeAttribute('aria-invalid');
+    e.removeAttribute('aria-errormessage');
+    describedBy(e, (ids) => ids.filter((id) => !shown.has(id)));
+  });
   if (!(err instanceof ApiError)) return [];
   const rest: FieldProblem[] = [];
   for (const p of err.problem.errors ?? []) {
@@ -79,7 +89,16 @@ export function showFieldProblems(form: HTMLElement, err: unknown): FieldProblem
     const id = `${control.id || p.path}-error`;
     control.setAttribute('aria-invalid', 'true');
     control.setAttribute('aria-errormessage', id);
+    // described by it too, so screen readers read the problem with the field (and axe agrees)
+    describedBy(control, (ids) => [...ids.filter((x) => x !== id), id]);
     box.appendChild(h('p', { class: 'field-error', id }, p.message));
   }
   return rest;
+}
+
+/** Rewrites an element's `aria-describedby` ids (removing the attribute when none is left). */
+function describedBy(el: Element, change: (ids: string[]) => string[]): void {
+  const ids = change((el.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean));
+  if (ids.length) el.setAttribute('aria-describedby', ids.join(' '));
+  else el.removeAttribute('aria-describedby');
 }
