@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -37,6 +37,38 @@ function boot(env: Record<string, string>, timeoutMs = 45_000): Promise<Exit> {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** A server started on the embedded database in `dataDir` (any port), and its output so far. */
+interface RunningServer {
+  child: ChildProcessWithoutNullStreams;
+  output(): string;
+}
+
+/** Starts `npm start`'s command on the embedded database in `dataDir`, logging at info. */
+function startServer(dataDir: string): RunningServer {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+    },
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  return { child, output: () => out };
+}
+
+/** Waits until `server` listens and returns the pid of the FerretDB it started. */
+function ferretdbPidOf(server: RunningServer): Promise<number> {
+  return waitFor(() => {
+    const out = server.output();
+    const m = /FerretDB v[\d.]+ \(pid (\d+)\)/.exec(out);
+    return m && out.includes('listening on http') ? Number(m[1]) : undefined;
+  }, 60_000);
 }
 
 function isAlive(pid: number): boolean {
@@ -144,20 +176,13 @@ describe('booting the server', () => {
   it('should refuse a second server on the same data directory in one line', async () => {
     // given a server running on the embedded database
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-boot-'));
-    const first = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        PORT: '0',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'info',
-      },
-    });
-    let out = '';
-    first.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const server = startServer(dataDir);
+    const first = server.child;
     try {
-      await waitFor(() => (out.includes('listening on http') ? true : undefined), 60_000);
+      await waitFor(
+        () => (server.output().includes('listening on http') ? true : undefined),
+        60_000,
+      );
 
       // when a second one starts on the same DATA_DIR
       const res = await boot({ PORT: '0', DATA_DIR: dataDir });
@@ -183,23 +208,10 @@ describe('booting the server', () => {
   it('should leave no FerretDB behind when the server is killed with SIGKILL', async () => {
     // given a server on the embedded database
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-boot-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        PORT: '0',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'info',
-      },
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const server = startServer(dataDir);
+    const child = server.child;
     try {
-      const ferretPid = await waitFor(() => {
-        const m = /FerretDB v[\d.]+ \(pid (\d+)\)/.exec(out);
-        return m && out.includes('listening on http') ? Number(m[1]) : undefined;
-      }, 60_000);
+      const ferretPid = await ferretdbPidOf(server);
       expect(isAlive(ferretPid)).toBe(true);
 
       // when
@@ -219,26 +231,13 @@ describe('booting the server', () => {
     async (signal) => {
       // given
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kehou-boot-'));
-      const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '',
-          PORT: '0',
-          DATA_DIR: dataDir,
-          LOG_LEVEL: 'info',
-        },
-      });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const server = startServer(dataDir);
+      const child = server.child;
       const exited = new Promise<number | null>((resolve) =>
         child.on('exit', (code) => resolve(code)),
       );
       try {
-        const ferretPid = await waitFor(() => {
-          const m = /FerretDB v[\d.]+ \(pid (\d+)\)/.exec(out);
-          return m && out.includes('listening on http') ? Number(m[1]) : undefined;
-        }, 60_000);
+        const ferretPid = await ferretdbPidOf(server);
 
         // when
         child.kill(signal);
