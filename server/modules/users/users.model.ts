@@ -16,6 +16,7 @@ export const USER_COLLECTIONS = {
   users: 'users',
   userKeys: 'user_keys',
   membershipRevisions: 'user_membership_revisions',
+  logins: 'user_logins',
 } as const;
 
 export type { UserKind };
@@ -58,7 +59,12 @@ export interface UserDoc {
    */
   membershipsRev?: number;
   externalIds: ExternalIdentity[];
-  /** Failed sign-ins since the last success or lockout. */
+  /**
+   * Failed sign-ins since the last success or lockout. This and `lockedUntil`, `lastLoginAt`
+   * are kept in {@link UserLoginDoc} (read into the user by `UserService.findById`): a sign-in
+   * writing the user document could put back an older copy of it (FerretDB 1.24 rewrites the
+   * whole document on update), e.g. the password before a change made at that moment.
+   */
   failedLogins: number;
   /** Sign-in refused until then (5 failures lock for 15 minutes). */
   lockedUntil?: Date;
@@ -89,11 +95,23 @@ export interface MembershipRevisionDoc {
   at: Date;
 }
 
+/**
+ * The sign-in state of a user, `_id` = the user's id, written only by sign-ins (the failure
+ * count, the lock, the last success), so that they never write the user document.
+ */
+export interface UserLoginDoc {
+  _id: string;
+  failedLogins: number;
+  lockedUntil?: Date;
+  lastLoginAt?: Date;
+}
+
 /** This slice's models, registered on one connection. */
 export interface UserModels {
   users: Model<UserDoc>;
   userKeys: Model<UserKeyDoc>;
   membershipRevisions: Model<MembershipRevisionDoc>;
+  logins: Model<UserLoginDoc>;
 }
 
 // Subdocuments are flat objects: FerretDB 1.24 refuses arrays nested inside arrays.
@@ -169,6 +187,16 @@ const membershipRevisionSchema = new Schema<MembershipRevisionDoc>(
   { versionKey: false },
 );
 
+const userLoginSchema = new Schema<UserLoginDoc>(
+  {
+    _id: String,
+    failedLogins: { type: Number, default: 0 },
+    lockedUntil: Date,
+    lastLoginAt: Date,
+  },
+  { versionKey: false },
+);
+
 /** Registers (once) and returns this slice's models on `connection`. */
 export function userModels(connection: Connection): UserModels {
   return {
@@ -180,5 +208,6 @@ export function userModels(connection: Connection): UserModels {
       membershipRevisionSchema,
       USER_COLLECTIONS.membershipRevisions,
     ),
+    logins: registerModel(connection, 'UserLogin', userLoginSchema, USER_COLLECTIONS.logins),
   };
 }

@@ -9,6 +9,7 @@ import {
   type ExternalIdentity,
   type MembershipRevisionDoc,
   type UserDoc,
+  type UserLoginDoc,
   type UserKind,
   type UserModels,
   userModels,
@@ -128,8 +129,21 @@ export class UserService {
 
   /** The user with this id, or null; its memberships as of their latest revision. */
   async findById(id: string): Promise<UserDoc | null> {
-    const user = await this.m.users.findById(id).lean<UserDoc>();
-    return user && this.withLatestMemberships(user);
+    const [user, login] = await Promise.all([
+      this.m.users.findById(id).lean<UserDoc>(),
+      this.m.logins.findById(id).lean<UserLoginDoc>(),
+    ]);
+    if (!user) return null;
+    // the sign-in state lives apart (UserLoginDoc); an account not signed in since has it on
+    // the user document still
+    const signIns = login
+      ? {
+          failedLogins: login.failedLogins,
+          lockedUntil: login.lockedUntil ?? undefined,
+          lastLoginAt: login.lastLoginAt ?? user.lastLoginAt,
+        }
+      : {};
+    return this.withLatestMemberships({ ...user, ...signIns });
   }
 
   /**
@@ -259,20 +273,35 @@ export class UserService {
     userId: string,
     state: { failedLogins: number; lockedUntil?: Date },
   ): Promise<void> {
-    await this.m.users.updateOne(
-      { _id: userId },
-      state.lockedUntil
-        ? { $set: { failedLogins: state.failedLogins, lockedUntil: state.lockedUntil } }
-        : { $set: { failedLogins: state.failedLogins }, $unset: { lockedUntil: 1 } },
-    );
+    const previous = await this.m.logins.findById(userId).lean<UserLoginDoc>();
+    await this.writeLogin({
+      _id: userId,
+      failedLogins: state.failedLogins,
+      ...(state.lockedUntil ? { lockedUntil: state.lockedUntil } : {}),
+      ...(previous?.lastLoginAt ? { lastLoginAt: previous.lastLoginAt } : {}),
+    });
   }
 
   /** Records a successful sign-in: clears failures and any lock. */
   async recordLogin(userId: string, at: Date): Promise<void> {
-    await this.m.users.updateOne(
-      { _id: userId },
-      { $set: { failedLogins: 0, lastLoginAt: at }, $unset: { lockedUntil: 1 } },
-    );
+    await this.writeLogin({ _id: userId, failedLogins: 0, lastLoginAt: at });
+  }
+
+  /**
+   * Replaces a user's sign-in state (`user_logins`, never the user document). Sign-ins are its
+   * only writers; of two at once one may be lost (a failure counted once), which the
+   * per-account throttle bounds.
+   */
+  private async writeLogin(doc: UserLoginDoc): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.m.logins.replaceOne({ _id: doc._id }, doc, { upsert: true });
+        return;
+      } catch (err) {
+        // two first sign-ins at once both insert: the second replaces what the first wrote
+        if (!isDuplicateKey(err) || attempt > 0) throw err;
+      }
+    }
   }
 
   // helpers //////////
