@@ -6,9 +6,9 @@ import {
   classScope,
   schoolScope,
   signIn,
-  type OrgTree,
   type SignedInClient,
 } from '../fixtures/identity';
+import { planBody, planContent } from '../fixtures/plan';
 import { orgModels } from '../../server/modules/org/org.model';
 import { CSRF_HEADER } from '../../server/modules/auth';
 
@@ -223,7 +223,7 @@ describe('school service plan end to end (engine, workers, inbox, real database)
     const edited = await s.admin.client.agent
       .put(`/api/plans/${plan.id}`)
       .set(CSRF_HEADER, s.admin.client.csrfToken)
-      .send(planContent(s.tree));
+      .send(planContent());
     expect(edited.status).toBe(200);
     const resubmitted = await s.admin.client.post(`/api/plans/${plan.id}/resubmit`);
     expect(resubmitted.status).toBe(200);
@@ -327,53 +327,3 @@ describe('school service plan end to end (engine, workers, inbox, real database)
     expect(again.body.instanceKey).not.toBe(plan.instanceKey);
   }, 120_000);
 });
-
-// helpers //////////
-
-/** The content of a plan that passes every rule with the city's parameters. */
-function planContent(
-  _tree: OrgTree,
-  o: {
-    end?: string;
-    dismissal?: string;
-    start?: string;
-    feeStandardFen?: number;
-    activities?: { title: string; category: string }[];
-  } = {},
-) {
-  return {
-    termStart: '2026-09-01',
-    termEnd: '2027-01-22',
-    staff: [
-      { staffId: 'T1', name: '王老师', employment: 'in-service', recordCheck: 'clear' },
-      { staffId: 'T2', name: '李老师', employment: 'in-service', recordCheck: 'clear' },
-    ],
-    sessions: [
-      {
-        name: '三年级作业辅导与阅读',
-        weekdays: [1, 2, 3, 4, 5],
-        dismissal: o.dismissal ?? '16:30',
-        start: o.start ?? '16:40',
-        end: o.end ?? '18:30',
-        venue: '三年级（1）班教室',
-        personInChargeId: 'T1',
-        staffIds: ['T2'],
-        capacity: 45,
-        activities: o.activities ?? [
-          { title: '作业辅导', category: 'homework' },
-          { title: '自主阅读', category: 'reading' },
-        ],
-      },
-    ],
-    feeStandardFen: o.feeStandardFen ?? 8000,
-    middayMinutes: 60,
-    method: '学生自愿参加：家长申请，班级初审，学校核准，统筹安排',
-    safetyMeasures: '点名考勤，专人值守，放学按名单交接给家长',
-    emergencyPlan: '突发疾病、意外伤害、极端天气应急预案，值班校领导负责',
-    dutySchedule: '每日一名校级领导行政值班',
-  };
-}
-
-function planBody(tree: OrgTree, o: Parameters<typeof planContent>[1] = {}) {
-  return { schoolId: tree.school._id, term: '2026-autumn', ...planContent(tree, o) };
-}
