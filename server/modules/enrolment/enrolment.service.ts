@@ -559,7 +559,9 @@ export class EnrolmentService {
     for (let n = 1; n <= capacity; n++) {
       const seat = await this.m.claims.findById(this.seatId(doc, n)).lean();
       if (seat?.by !== doc._id) continue;
-      freed += (await this.m.claims.deleteOne({ _id: this.seatId(doc, n) })).deletedCount;
+      // `by` again: a release running twice at once must not free a seat given on meanwhile
+      freed += (await this.m.claims.deleteOne({ _id: this.seatId(doc, n), by: doc._id }))
+        .deletedCount;
     }
     if (freed === 0) return;
     const waiting = await this.waitingOf(doc);
