@@ -445,7 +445,10 @@ export class EnrolmentService {
    * the worker is told to retry (503, its job's retries).
    */
   private afterSubmission(doc: ApplicationDoc): void {
-    if (!doc.instanceKey && Date.now() - new Date(doc.submittedAt).getTime() < SUBMISSION_SETTLE_MS)
+    if (
+      !doc.instanceKey &&
+      Math.abs(Date.now() - new Date(doc.submittedAt).getTime()) < SUBMISSION_SETTLE_MS
+    )
       throw new TransientError(
         'APPLICATION_PENDING',
         'error.transient',

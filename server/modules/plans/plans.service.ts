@@ -434,7 +434,7 @@ export class PlanService {
    */
   private afterSubmission(doc: PlanDoc): void {
     const submittedAt = doc.submittedAt ? new Date(doc.submittedAt).getTime() : 0;
-    if (!doc.instanceKey && this.now().getTime() - submittedAt < SUBMISSION_SETTLE_MS)
+    if (!doc.instanceKey && Math.abs(this.now().getTime() - submittedAt) < SUBMISSION_SETTLE_MS)
       throw new TransientError(
         'PLAN_SUBMISSION_PENDING',
         'error.transient',

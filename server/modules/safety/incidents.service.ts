@@ -196,7 +196,10 @@ export class IncidentService {
     // job is the process's first step: FerretDB 1.24 rewrites the whole incident on update, so
     // two writes at once could lose the key or the attendance. Until the key is there (a minute
     // at most: after that the report is taken to have died in between) the worker retries.
-    if (!doc.instanceKey && Date.now() - new Date(doc.reportedAt).getTime() < REPORT_SETTLE_MS)
+    if (
+      !doc.instanceKey &&
+      Math.abs(Date.now() - new Date(doc.reportedAt).getTime()) < REPORT_SETTLE_MS
+    )
       throw new TransientError(
         'INCIDENT_REPORT_PENDING',
         'error.transient',
