@@ -1,10 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import request from 'supertest';
-import { SecretBox } from '../../server/integrations/secret-box';
-import { WecomTokenCache } from '../../server/integrations/wecom/client';
 import { createNotifications } from '../../server/modules/notifications';
 import { orgModels } from '../../server/modules/org/org.model';
-import { createWecom, type Wecom } from '../../server/modules/wecom';
+import type { Wecom } from '../../server/modules/wecom';
 import {
   buildStudent,
   type IdentityHarness,
@@ -13,6 +9,12 @@ import {
   signIn,
   startIdentityHarness,
 } from '../fixtures/identity';
+import {
+  createTestWecom,
+  postSchoolCallback,
+  schoolContactChange,
+  TEST_WECOM_APP,
+} from '../fixtures/wecom';
 import { startFakeWecom, type FakeWecom } from '../integrations/fakes/wecom-server';
 
 /**
@@ -22,13 +24,7 @@ import { startFakeWecom, type FakeWecom } from '../integrations/fakes/wecom-serv
  * guardian list from what it had read, so the later write dropped the other parent
  * (regression; FerretDB 1.24 has no compare-and-swap but the insert, ADR 0001).
  */
-const APP = {
-  corpId: 'ww1234567890abcdef',
-  agentId: 1000002,
-  secret: 'app-secret-0123456789abcdefghijklmnopqrstu',
-  token: 'QDG6eK',
-  encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
-};
+const APP = TEST_WECOM_APP;
 
 describe('WeCom: two parents of one child added at once', () => {
   let fake: FakeWecom;
@@ -40,21 +36,11 @@ describe('WeCom: two parents of one child added at once', () => {
     fake = await startFakeWecom(APP);
     h = await startIdentityHarness({}, async (db, logger, auth) => {
       const notifications = await createNotifications({ db, requireSession: auth.requireSession });
-      wecom = await createWecom({
+      wecom = await createTestWecom(fake, {
         db,
         auth,
         notifications: notifications.service,
         logger,
-        box: new SecretBox(randomBytes(32).toString('base64')),
-        publicUrl: 'https://kehou.example',
-        stateSecret: 'state-secret-state-secret-state-secret',
-        client: {
-          baseUrl: fake.url,
-          now: () => fake.now,
-          tokens: new WecomTokenCache(),
-          sleep: async () => undefined,
-        },
-        now: () => new Date(fake.now),
       });
       return [{ path: '/api/wecom', router: wecom.router }];
     });
@@ -82,22 +68,8 @@ describe('WeCom: two parents of one child added at once', () => {
     await fake.close();
   });
 
-  const createParent = (id: string) => {
-    const cb = fake.callback({
-      ToUserName: APP.corpId,
-      FromUserName: 'sys',
-      CreateTime: Math.floor(fake.now / 1000),
-      MsgType: 'event',
-      Event: 'change_school_contact',
-      ChangeType: 'create_parent',
-      Id: id,
-    });
-    return request(h.app)
-      .post(`/api/wecom/callback/school/${a.school._id}`)
-      .query(cb.query)
-      .set('content-type', 'text/xml')
-      .send(cb.body);
-  };
+  const createParent = (id: string) =>
+    postSchoolCallback(h.app, a.school._id, schoolContactChange(fake, 'create_parent', id));
 
   it('should make both parents guardians of the child', async () => {
     for (let round = 0; round < 4; round++) {

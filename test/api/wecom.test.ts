@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { SecretBox } from '../../server/integrations/secret-box';
-import { WecomTokenCache } from '../../server/integrations/wecom/client';
 import { createNotifications } from '../../server/modules/notifications';
 import { orgModels, type StudentDoc } from '../../server/modules/org/org.model';
-import { createWecom, type Wecom } from '../../server/modules/wecom';
+import type { Wecom } from '../../server/modules/wecom';
 import { wecomModels } from '../../server/modules/wecom/wecom.model';
 import {
   buildStudent,
@@ -16,6 +13,12 @@ import {
   signIn,
   startIdentityHarness,
 } from '../fixtures/identity';
+import {
+  createTestWecom,
+  postSchoolCallback,
+  schoolContactChange,
+  TEST_WECOM_APP,
+} from '../fixtures/wecom';
 import { startFakeWecom, type FakeWecom } from '../integrations/fakes/wecom-server';
 
 /**
@@ -25,13 +28,7 @@ import { startFakeWecom, type FakeWecom } from '../integrations/fakes/wecom-serv
  * lost), every recipient's outcome is recorded, school contact changes link parents to their
  * children, and staff and parents sign in through WeCom.
  */
-const APP = {
-  corpId: 'ww1234567890abcdef',
-  agentId: 1000002,
-  secret: 'app-secret-0123456789abcdefghijklmnopqrstu',
-  token: 'QDG6eK',
-  encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
-};
+const APP = TEST_WECOM_APP;
 
 describe('WeCom', () => {
   let fake: FakeWecom;
@@ -53,21 +50,11 @@ describe('WeCom', () => {
     fake = await startFakeWecom(APP);
     h = await startIdentityHarness({}, async (db, logger, auth) => {
       const notifications = await createNotifications({ db, requireSession: auth.requireSession });
-      wecom = await createWecom({
+      wecom = await createTestWecom(fake, {
         db,
         auth,
         notifications: notifications.service,
         logger,
-        box: new SecretBox(randomBytes(32).toString('base64')),
-        publicUrl: 'https://kehou.example',
-        stateSecret: 'state-secret-state-secret-state-secret',
-        client: {
-          baseUrl: fake.url,
-          now: () => fake.now,
-          tokens: new WecomTokenCache(),
-          sleep: async () => undefined,
-        },
-        now: () => new Date(fake.now),
       });
       return [
         { path: '/api/notifications', router: notifications.router },
@@ -138,23 +125,11 @@ describe('WeCom', () => {
 
   /** A change to the school's contact book as WeCom posts it, sent `ageSeconds` ago. */
   const contactChange = (changeType: string, id: string, ageSeconds = 0) =>
-    fake.callback({
-      ToUserName: APP.corpId,
-      FromUserName: 'sys',
-      CreateTime: Math.floor(fake.now / 1000) - ageSeconds,
-      MsgType: 'event',
-      Event: 'change_school_contact',
-      ChangeType: changeType,
-      Id: id,
-    });
+    schoolContactChange(fake, changeType, id, ageSeconds);
 
   /** Posts a callback to school a's callback URL, signed as `query` says. */
   const postCallback = (cb: { query: Record<string, string>; body: string }, query = cb.query) =>
-    request(h.app)
-      .post(`/api/wecom/callback/school/${a.school._id}`)
-      .query(query)
-      .set('content-type', 'text/xml')
-      .send(cb.body);
+    postSchoolCallback(h.app, a.school._id, cb, query);
 
   it("should store a school's WeCom app sealed and never show or log its secrets", async () => {
     // when the school's admin enters the app
