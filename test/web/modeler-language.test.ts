@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { DESKTOP, startWebHarness, type WebHarness } from './harness';
+import { englishChrome } from './language';
 
 /**
  * Bureau and school staff edit processes in Chinese: every label, header, button and hint the
@@ -36,40 +37,6 @@ function isAuthorsText(text: string): boolean {
     /^[a-z0-9]+(?:-[a-z0-9]+)+$/.test(text) ||
     /^kehou:/.test(text)
   );
-}
-
-/** Texts of the palette, context pad and properties panel that are English chrome. */
-async function englishChrome(page: Page): Promise<string[]> {
-  const texts = await page.$$eval(
-    '.bio-properties-panel, .djs-palette, .djs-context-pad',
-    (roots) => {
-      const out: string[] = [];
-      for (const root of roots) {
-        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-          const parent = n.parentElement;
-          // FEEL editors and list items' titles show the author's expressions and names
-          if (
-            parent?.closest(
-              '.cm-editor, .bio-properties-panel-collapsible-entry-header-title, .bio-properties-panel-list-entry-header-title',
-            )
-          )
-            continue;
-          const text = (n.textContent ?? '').trim();
-          if (text) out.push(text);
-        }
-        for (const el of root.querySelectorAll('[title], [aria-label], [placeholder]')) {
-          if (el.closest('.cm-editor')) continue;
-          for (const attr of ['title', 'aria-label', 'placeholder']) {
-            const value = el.getAttribute(attr)?.trim();
-            if (value) out.push(value);
-          }
-        }
-      }
-      return out;
-    },
-  );
-  return texts.filter((t) => /[A-Za-z]{3,}/.test(t) && !/[\u4e00-\u9fff]/.test(t));
 }
 
 describe('the modeler in Chinese', () => {
@@ -115,8 +82,14 @@ describe('the modeler in Chinese', () => {
         }
 
         // then nothing of the modeler's own is left in English
-        for (const text of await englishChrome(page))
-          if (!isAuthorsText(text) && !english.has(text)) english.set(text, `${process}#${id}`);
+        const texts = await englishChrome(
+          page,
+          '.bio-properties-panel, .djs-palette, .djs-context-pad',
+          // list items' titles show the author's names
+          '.bio-properties-panel-collapsible-entry-header-title, .bio-properties-panel-list-entry-header-title',
+          isAuthorsText,
+        );
+        for (const text of texts) if (!english.has(text)) english.set(text, `${process}#${id}`);
       }
     }
     expect([...english]).toEqual([]);
