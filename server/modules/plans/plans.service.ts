@@ -383,7 +383,8 @@ export class PlanService {
     // the old check is cleared before the task completes: the check-plan worker runs again
     // right after, and a clearing landing after (or over) its write would wipe out the new check
     const set: Partial<PlanDoc> = { updatedAt: this.now() };
-    if (!abandon) await this.m.plans.updateOne({ _id: doc._id }, { $unset: { lastCheck: 1 } });
+    if (!abandon)
+      await this.m.plans.updateOne({ _id: doc._id }, { $set: set, $unset: { lastCheck: 1 } });
     try {
       await this.engine.completeTask(
         taskKey,
