@@ -1,7 +1,23 @@
 import '@bpmn-io/form-js-viewer/dist/assets/form-js.css';
 import '@bpmn-io/form-js-viewer/dist/assets/flatpickr/light.css';
 import { Form } from '@bpmn-io/form-js-viewer';
+import flatpickr from 'flatpickr';
+import { Mandarin } from 'flatpickr/dist/l10n/zh';
 import type { FieldProblem } from './api';
+import { translateChrome } from './translate-chrome';
+
+// form-js gives its date picker (flatpickr) no locale, so flatpickr's defaults are set to zh-CN:
+// months, weekdays (from Monday), the labels of its controls and of each day
+flatpickr.localize({
+  ...Mandarin,
+  firstDayOfWeek: 1,
+  monthAriaLabel: '月份',
+  yearAriaLabel: '年份',
+  hourAriaLabel: '时',
+  minuteAriaLabel: '分',
+  time_24hr: true,
+});
+flatpickr.setDefaults({ ariaDateFormat: 'Y年n月j日' });
 
 /** A form-js schema as the server stores it. */
 export type FormSchema = Record<string, unknown> & { components?: unknown[] };
@@ -81,25 +97,55 @@ export async function mountForm(
 
 // helpers //////////
 
-/** form-js spells a few words in English only; the app shows them in zh-CN. */
-const FORM_JS_WORDS: Record<string, string> = { Select: '请选择', Search: '搜索' };
+/**
+ * form-js's own words in a form (its controls, not the author's labels), in zh-CN; the date
+ * picker's are flatpickr's (above).
+ */
+export const FORM_JS_WORDS: Record<string, string> = {
+  Select: '请选择',
+  Search: '搜索',
+  'No results': '无匹配项',
+  'All values selected': '已全部选择',
+  'Remove tag': '移除',
+  'Skip to search': '跳到搜索',
+  Increment: '增加',
+  Decrement: '减少',
+  'Add new': '添加',
+  Browse: '选择文件',
+  'No files selected': '未选择文件',
+  'Nothing to show.': '暂无内容。',
+  'Previous page': '上一页',
+  'Next page': '下一页',
+  'yyyy/mm/dd': '年/月/日',
+  'hh:mm': '时:分',
+  'hh:mm --': '时:分 --',
+};
 
+/** Where form-js shows its own words in a form: everything else is the author's. */
+const FORM_JS_CHROME =
+  '.fjs-select-placeholder, .fjs-dropdownlist-empty, .fjs-repeat-render-add, .fjs-filepicker-button, .fjs-filepicker-container > .fjs-form-field-label, .fjs-table-td';
+
+/** Whether a text under `parent` is form-js's own (a control) rather than the author's. */
+export function isFormJsChrome(parent: Element): boolean {
+  return parent.closest(FORM_JS_CHROME) !== null;
+}
+
+/** `3 files selected` → `已选择 3 个文件`. */
+function filesSelected(text: string): string | undefined {
+  const m = /^(\d+) files selected$/.exec(text);
+  return m ? `已选择 ${m[1]} 个文件` : undefined;
+}
+
+/**
+ * Rewrites form-js's English in the form under `container` (the text node itself, which preact
+ * keeps and updates, so a chosen value still shows).
+ */
 function translateFormJs(container: HTMLElement): MutationObserver {
-  const fix = () => {
-    // the text node itself, which preact keeps and updates, so a chosen value still shows
-    container.querySelectorAll('.fjs-select-placeholder').forEach((el) => {
-      const text = el.firstChild;
-      const zh =
-        text?.nodeType === Node.TEXT_NODE ? FORM_JS_WORDS[text.nodeValue ?? ''] : undefined;
-      if (text && zh) text.nodeValue = zh;
-    });
-    container.querySelectorAll<HTMLInputElement>('input[placeholder]').forEach((el) => {
-      const zh = FORM_JS_WORDS[el.placeholder];
-      if (zh) el.placeholder = zh;
-    });
-  };
-  fix();
-  const observer = new MutationObserver(fix);
-  observer.observe(container, { subtree: true, childList: true, characterData: true });
-  return observer;
+  return translateChrome(container, {
+    text: (text, parent) =>
+      isFormJsChrome(parent) ? (FORM_JS_WORDS[text] ?? filesSelected(text)) : undefined,
+    // an iframe's title is the label the author gave it
+    attribute: (value, el) => (el.tagName === 'IFRAME' ? undefined : FORM_JS_WORDS[value]),
+    attributes: ['title', 'aria-label', 'placeholder'],
+  });
 }

@@ -1,3 +1,5 @@
+import { listCount, PROPERTIES_PANEL_WORDS, translateChrome } from '../translate-chrome';
+
 /**
  * zh-CN for the modeler's own texts (palette, context pad, the properties panel's main groups
  * and fields), as a bpmn-js `translate` service. Texts not listed stay as bpmn-js spells them.
@@ -107,18 +109,7 @@ const ZH: Record<string, string> = {
   Retries: '重试次数',
   'Implementation type': '实现类型',
   // the properties panel's controls
-  'Section contains edits': '此部分有修改',
-  'Toggle section': '展开/收起',
-  'Open pop-up editor': '在弹出窗口中编辑',
-  'Create new list item': '新增一项',
-  'Toggle list item': '展开/收起此项',
-  'Delete item': '删除此项',
-  'List contains {numOfItems} item': '共 {numOfItems} 项',
-  'List contains {numOfItems} items': '共 {numOfItems} 项',
-  'FEEL expression is mandatory': '此处必须填写 FEEL 表达式',
-  'Click to set a dynamic value with FEEL expression': '点击改为 FEEL 表达式（动态值）',
-  'Click to remove dynamic value with FEEL expression': '点击改回固定值',
-  'Create new ...': '新建…',
+  ...PROPERTIES_PANEL_WORDS,
   On: '开',
   Off: '关',
   Value: '值',
@@ -238,12 +229,6 @@ function translate(template: string, replacements: Record<string, string> = {}):
   );
 }
 
-/** `List contains 3 items` → `共 3 项`: the panel builds this title around its count. */
-function listCount(text: string): string | undefined {
-  const m = /^List contains (\d+) items?$/.exec(text);
-  return m ? `共 ${m[1]} 项` : undefined;
-}
-
 /** The zh-CN of one of the modeler's own texts, or undefined when it has none. */
 function zhOf(text: string): string | undefined {
   return ZH[text] ?? eventType(text) ?? listCount(text);
@@ -259,30 +244,14 @@ const AUTHORS_TEXT =
  * are rewritten as they appear, as the form editor does. Returns the observer to disconnect.
  */
 export function translatePanelChrome(container: HTMLElement): MutationObserver {
-  const fix = () => {
-    const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const zh = zhOf(n.nodeValue?.trim() ?? '');
-      if (zh && !n.parentElement?.closest(AUTHORS_TEXT)) n.nodeValue = zh;
-    }
-    container.querySelectorAll<HTMLElement>('[title], [aria-label]').forEach((el) => {
-      if (el.closest('.cm-editor')) return;
-      for (const attr of ['title', 'aria-label']) {
-        const zh = zhOf(el.getAttribute(attr) ?? '');
-        if (zh) el.setAttribute(attr, zh);
-      }
-    });
-  };
-  fix();
-  const observer = new MutationObserver(fix);
-  observer.observe(container, {
-    subtree: true,
-    childList: true,
-    characterData: true,
-    attributes: true,
-    attributeFilter: ['title', 'aria-label'],
+  return translateChrome(container, {
+    text: (text, parent) => {
+      const zh = zhOf(text);
+      return zh && !parent.closest(AUTHORS_TEXT) ? zh : undefined;
+    },
+    attribute: (value, el) => (el.closest('.cm-editor') ? undefined : zhOf(value)),
+    attributes: ['title', 'aria-label'],
   });
-  return observer;
 }
 
 /** The bpmn-js module that overrides the default (English) `translate` service. */

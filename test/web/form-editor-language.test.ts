@@ -1,0 +1,117 @@
+import { DESKTOP, startWebHarness, type WebHarness } from './harness';
+import { englishChrome } from './language';
+
+/**
+ * Bureau and school staff edit forms in Chinese, and parents and teachers fill them in in
+ * Chinese: every palette entry, properties panel label, hint and button, every control of the
+ * canvas and of the date picker is zh-CN. What the author wrote (labels, keys, option values,
+ * FEEL) stays as written and is not checked; the bpmn.io attribution stays as its licence asks.
+ */
+const FORMS = [
+  'enrolment-application', // groups, select, checkbox group, checkbox, date
+  'plan-submission', // dynamic list, number, date and time, text area
+  'incident-report', // tag list, radio group, date & time
+];
+
+/** A text the author wrote rather than form-js: keys, FEEL, option values, the attribution. */
+function isAuthorsText(text: string): boolean {
+  return (
+    /^=/.test(text) ||
+    /^[a-z][A-Za-z0-9_]*$/.test(text) ||
+    /^[a-z0-9]+(?:[-_.][a-z0-9]+)+$/.test(text) ||
+    /bpmn\.io/.test(text)
+  );
+}
+
+describe('forms in Chinese', () => {
+  let w: WebHarness;
+
+  beforeAll(async () => {
+    w = await startWebHarness();
+  }, 300_000);
+
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('should show every palette, canvas and properties panel text of the form editor in Chinese', async () => {
+    const page = await w.newPage(DESKTOP);
+    await w.signIn(page, 'yh1.admin');
+    const english = new Map<string, string>();
+    const fields = page.locator('.fjs-editor-container .fjs-element');
+    for (const form of FORMS) {
+      // given the school's version of a form open in the editor
+      await page.goto(`/forms/${form}/school.school-yh1`);
+      await fields.first().waitFor();
+
+      const count = await fields.count();
+      for (let i = 0; i < count; i++) {
+        // when a field is selected (the first is the form itself, whose properties show while
+        // no field is) and every group of its properties is opened
+        const field = fields.nth(i);
+        if ((await field.getAttribute('data-field-type')) !== 'default') {
+          // a click event on the field itself: a click selects it, or unselects it if selected
+          if (!(await field.getAttribute('class'))?.split(' ').includes('fjs-editor-selected'))
+            await field.dispatchEvent('click');
+          await page
+            .locator(`.fjs-editor-selected[data-id="${await field.getAttribute('data-id')}"]`)
+            .waitFor({ state: 'attached' });
+        }
+        await page.locator('.bio-properties-panel-header-type').waitFor();
+        for (let round = 0; round < 3; round++) {
+          const closed = page.locator('.bio-properties-panel-group-header:not(.open)');
+          const n = await closed.count();
+          if (n === 0) break;
+          for (let k = 0; k < n; k++) await closed.first().click();
+        }
+
+        // then nothing of the editor's own is left in English: the canvas's fields show the
+        // author's labels, the panel's header and list items the author's names
+        const found = await englishChrome(
+          page,
+          '.fjs-palette-container, .fjs-editor-container, .fjs-properties-container',
+          '.fjs-form-container .fjs-element .fjs-form-field-label, .fjs-form-container .fjs-element .fjs-form-field-description, .fjs-form-container .fjs-element .markup, .bio-properties-panel-header-label, .bio-properties-panel-collapsible-entry-header-title, .bio-properties-panel-list-entry-header-title',
+          isAuthorsText,
+        );
+        for (const text of found) if (!english.has(text)) english.set(text, `${form}#${i}`);
+      }
+    }
+    await w.shot(page, 'form-editor-language');
+    expect([...english]).toEqual([]);
+  });
+
+  it("should show a parent the application form's controls and date picker in Chinese", async () => {
+    // given a parent signed in
+    const page = await w.newPage(DESKTOP);
+    await w.signIn(page, '13900000008');
+
+    // when she opens the application form and the date picker of its insurance end date
+    await page.goto('/apply');
+    await page.locator('.fjs-form').waitFor();
+    await page.getByLabel('保险有效期至').click();
+    await page.locator('.flatpickr-calendar.open').waitFor();
+
+    await w.shot(page, 'form-date-picker');
+
+    // then the calendar's months, weekdays and days are Chinese
+    const calendar = page.locator('.flatpickr-calendar.open');
+    await expect(calendar.locator('.flatpickr-weekday').first().textContent()).resolves.toMatch(
+      /^\s*周[一日]\s*$/,
+    );
+    await expect(
+      calendar.locator('.flatpickr-monthDropdown-month').first().textContent(),
+    ).resolves.toMatch(/^[一二三四五六七八九十]+月$/);
+    await expect(
+      calendar.locator('.flatpickr-day').first().getAttribute('aria-label'),
+    ).resolves.toMatch(/^\d{4}年\d{1,2}月\d{1,2}日$/);
+    // and nothing else of the form's own is English
+    expect(
+      await englishChrome(
+        page,
+        '.fjs-form-container',
+        '.fjs-form-field-label, .fjs-form-field-description, .markup, .fjs-dropdownlist-item, .fjs-taglist-tag-label',
+        isAuthorsText,
+      ),
+    ).toEqual([]);
+  });
+});
