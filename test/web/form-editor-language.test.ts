@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import { DESKTOP, startWebHarness, type WebHarness } from './harness';
 import { englishChrome } from './language';
 
@@ -13,6 +14,17 @@ const FORMS = [
   'incident-report', // tag list, radio group, date & time
 ];
 
+/** Where a form on the editor's canvas shows what its author wrote. */
+const AUTHORS_IN_CANVAS = [
+  '.fjs-form-field-label',
+  '.fjs-form-field-description',
+  '.fjs-form-field-text > :not(.fjs-form-field-placeholder)', // a text view's markdown
+  '.fjs-form-field-button .fjs-button',
+  '.fjs-table-th',
+]
+  .map((s) => `.fjs-form-container .fjs-element ${s}`)
+  .join(', ');
+
 /** A text the author wrote rather than form-js: keys, FEEL, option values, the attribution. */
 function isAuthorsText(text: string): boolean {
   return (
@@ -21,6 +33,44 @@ function isAuthorsText(text: string): boolean {
     /^[a-z0-9]+(?:[-_.][a-z0-9]+)+$/.test(text) ||
     /bpmn\.io/.test(text)
   );
+}
+
+/**
+ * Selects each field of the form open in the editor (the first is the form itself, whose
+ * properties show while no field is), opens every group of its properties, and returns the
+ * English left of the editor's own, with where it was seen (`form#field`). The canvas's fields
+ * show the author's labels and texts, the panel's header and list items the author's names.
+ */
+async function englishOfEveryField(page: Page, form: string): Promise<[string, string][]> {
+  const found: [string, string][] = [];
+  const fields = page.locator('.fjs-editor-container .fjs-element');
+  const count = await fields.count();
+  for (let i = 0; i < count; i++) {
+    const field = fields.nth(i);
+    if ((await field.getAttribute('data-field-type')) !== 'default') {
+      // a click event on the field itself: a click selects it, or unselects it if selected
+      if (!(await field.getAttribute('class'))?.split(' ').includes('fjs-editor-selected'))
+        await field.dispatchEvent('click');
+      await page
+        .locator(`.fjs-editor-selected[data-id="${await field.getAttribute('data-id')}"]`)
+        .waitFor({ state: 'attached' });
+    }
+    await page.locator('.bio-properties-panel-header-type').waitFor();
+    for (let round = 0; round < 3; round++) {
+      const closed = page.locator('.bio-properties-panel-group-header:not(.open)');
+      const n = await closed.count();
+      if (n === 0) break;
+      for (let k = 0; k < n; k++) await closed.first().click();
+    }
+    const texts = await englishChrome(
+      page,
+      '.fjs-palette-container, .fjs-editor-container, .fjs-properties-container',
+      `${AUTHORS_IN_CANVAS}, .bio-properties-panel-header-label, .bio-properties-panel-collapsible-entry-header-title, .bio-properties-panel-list-entry-header-title`,
+      isAuthorsText,
+    );
+    for (const text of texts) found.push([text, `${form}#${i}`]);
+  }
+  return found;
 }
 
 describe('forms in Chinese', () => {
@@ -38,45 +88,42 @@ describe('forms in Chinese', () => {
     const page = await w.newPage(DESKTOP);
     await w.signIn(page, 'yh1.admin');
     const english = new Map<string, string>();
-    const fields = page.locator('.fjs-editor-container .fjs-element');
     for (const form of FORMS) {
       // given the school's version of a form open in the editor
       await page.goto(`/forms/${form}/school.school-yh1`);
-      await fields.first().waitFor();
+      await page.locator('.fjs-editor-container .fjs-element').first().waitFor();
 
-      const count = await fields.count();
-      for (let i = 0; i < count; i++) {
-        // when a field is selected (the first is the form itself, whose properties show while
-        // no field is) and every group of its properties is opened
-        const field = fields.nth(i);
-        if ((await field.getAttribute('data-field-type')) !== 'default') {
-          // a click event on the field itself: a click selects it, or unselects it if selected
-          if (!(await field.getAttribute('class'))?.split(' ').includes('fjs-editor-selected'))
-            await field.dispatchEvent('click');
-          await page
-            .locator(`.fjs-editor-selected[data-id="${await field.getAttribute('data-id')}"]`)
-            .waitFor({ state: 'attached' });
-        }
-        await page.locator('.bio-properties-panel-header-type').waitFor();
-        for (let round = 0; round < 3; round++) {
-          const closed = page.locator('.bio-properties-panel-group-header:not(.open)');
-          const n = await closed.count();
-          if (n === 0) break;
-          for (let k = 0; k < n; k++) await closed.first().click();
-        }
-
-        // then nothing of the editor's own is left in English: the canvas's fields show the
-        // author's labels, the panel's header and list items the author's names
-        const found = await englishChrome(
-          page,
-          '.fjs-palette-container, .fjs-editor-container, .fjs-properties-container',
-          '.fjs-form-container .fjs-element .fjs-form-field-label, .fjs-form-container .fjs-element .fjs-form-field-description, .fjs-form-container .fjs-element .markup, .bio-properties-panel-header-label, .bio-properties-panel-collapsible-entry-header-title, .bio-properties-panel-list-entry-header-title',
-          isAuthorsText,
-        );
-        for (const text of found) if (!english.has(text)) english.set(text, `${form}#${i}`);
-      }
+      // when each field is selected and every group of its properties is opened
+      // then nothing of the editor's own is left in English
+      for (const [text, where] of await englishOfEveryField(page, form))
+        if (!english.has(text)) english.set(text, where);
     }
     await w.shot(page, 'form-editor-language');
+    expect([...english]).toEqual([]);
+  });
+
+  it('should show the properties of every kind of field in Chinese', async () => {
+    // given a form open in the editor
+    const page = await w.newPage(DESKTOP);
+    await w.signIn(page, 'yh1.admin');
+    await page.goto('/forms/claim-request/school.school-yh1');
+    await page.locator('.fjs-editor-container .fjs-element').first().waitFor();
+
+    // when one field of every kind in the palette is added (Enter on a palette entry adds it
+    // at the end), then each is selected and every group of its properties opened
+    const entries = page.locator('.fjs-palette-field');
+    const kinds = await entries.count();
+    for (let i = 0; i < kinds; i++) {
+      const before = await page.locator('.fjs-editor-container .fjs-element').count();
+      await entries.nth(i).press('Enter');
+      await page.locator('.fjs-editor-container .fjs-element').nth(before).waitFor();
+    }
+
+    // then nothing of the editor's own is left in English
+    const english = new Map<string, string>();
+    for (const [text, where] of await englishOfEveryField(page, 'claim-request'))
+      if (!english.has(text)) english.set(text, where);
+    await w.shot(page, 'form-editor-every-kind');
     expect([...english]).toEqual([]);
   });
 
@@ -109,7 +156,7 @@ describe('forms in Chinese', () => {
       await englishChrome(
         page,
         '.fjs-form-container',
-        '.fjs-form-field-label, .fjs-form-field-description, .markup, .fjs-dropdownlist-item, .fjs-taglist-tag-label',
+        '.fjs-form-field-label, .fjs-form-field-description, .fjs-form-field-text, .fjs-dropdownlist-item, .fjs-taglist-tag-label',
         isAuthorsText,
       ),
     ).toEqual([]);

@@ -119,11 +119,13 @@ export const FORM_JS_WORDS: Record<string, string> = {
   'yyyy/mm/dd': '年/月/日',
   'hh:mm': '时:分',
   'hh:mm --': '时:分 --',
+  'No content to show.': '没有可显示的内容。',
+  "External content couldn't be loaded.": '无法加载外部内容。',
 };
 
 /** Where form-js shows its own words in a form: everything else is the author's. */
 const FORM_JS_CHROME =
-  '.fjs-select-placeholder, .fjs-dropdownlist-empty, .fjs-repeat-render-add, .fjs-filepicker-button, .fjs-filepicker-container > .fjs-form-field-label, .fjs-table-td';
+  '.fjs-select-placeholder, .fjs-dropdownlist-empty, .fjs-repeat-render-add, .fjs-filepicker-button, .fjs-filepicker-container > .fjs-form-field-label, .fjs-table-td, .fjs-iframe-placeholder-text';
 
 /** Whether a text under `parent` is form-js's own (a control) rather than the author's. */
 export function isFormJsChrome(parent: Element): boolean {

@@ -54,6 +54,13 @@ const ZH: Record<string, string> = {
   'Use the preview window to test your form.': '可在预览中试填表单。',
   'Remove form field': '删除字段',
   Repeatable: '可重复',
+  'Text view is empty': '文字为空',
+  'Text view is populated by an expression': '文字由表达式生成',
+  'Text view is templated': '文字含模板',
+  'Html view is empty': 'HTML 内容为空',
+  'Html view is populated by an expression': 'HTML 内容由表达式生成',
+  'Html view is templated': 'HTML 内容含模板',
+  'Expression is empty': '表达式为空',
   // the properties panel: groups
   General: '常规',
   Condition: '条件',
@@ -186,6 +193,22 @@ const ZH: Record<string, string> = {
   'Specify the source from which to populate the table': '表格数据的来源',
   'Specify an expression to populate column items': '用表达式生成列',
   'Document reference': '文档引用',
+  'The document data source is required.': '必须填写文档的数据来源。',
+  'A comma-separated list of': '用英文逗号分隔的',
+  'file type specifiers': '文件类型说明符',
+  'These options can incur security risks, especially if used in combination with dynamic links. Ensure that you are aware of them, that you trust the source url and only enable what your use case requires.':
+    '这些选项可能带来安全风险，与动态链接一起使用时尤甚。请确认了解其风险、信任来源网址，并只开启确实需要的选项。',
+  'Script execution': '允许运行脚本',
+  'Allow same origin': '允许同源访问',
+  'Open in fullscreen': '允许全屏',
+  Geolocation: '允许获取位置',
+  'Camera access': '允许使用摄像头',
+  'Microphone access': '允许使用麦克风',
+  'Forms submission': '允许提交表单',
+  'Open modal windows': '允许打开模态窗口',
+  'Open popups': '允许打开弹出窗口',
+  'Top level navigation': '允许跳转顶层页面',
+  'Storage access by user': '允许访问存储',
   'Max height of preview container': '预览区域的最大高度',
   Submit: '提交',
   Reset: '重置',
@@ -203,10 +226,16 @@ const ZH: Record<string, string> = {
   'Should be greater than zero.': '必须大于零。',
   'Should be greater than or equal to zero.': '必须大于或等于零。',
   'Value must be a number.': '必须是数字。',
+  'A number is required.': '必须填写数字。',
 };
 
-/** `Create a Text field element` → `添加文本框`; `Remove Select` → `删除下拉选择`. */
+/**
+ * `Create a Text field element` → `添加文本框`; `Remove Select` → `删除下拉选择`;
+ * `Expression for 'total'` → `表达式：total`.
+ */
 function fieldAction(text: string): string | undefined {
+  const expression = /^Expression for '(.*)'$/.exec(text);
+  if (expression) return `表达式：${expression[1]}`;
   const create = /^Create an? (.+) element$/.exec(text);
   if (create && FIELD_TYPES[create[1]!]) return `添加${FIELD_TYPES[create[1]!]}`;
   const remove = /^Remove (.+)$/.exec(text);
@@ -223,8 +252,17 @@ const AUTHORS_TEXT =
   '.cm-editor, .bio-properties-panel-header-label, .bio-properties-panel-collapsible-entry-header-title, .bio-properties-panel-list-entry-header-title';
 
 /** The editor's own controls on the canvas, around the form the author made. */
-const CANVAS_CHROME =
-  '.fjs-context-pad, .fjs-empty-component, .fjs-empty-editor, .fjs-repeat-render-footer';
+const CANVAS_CHROME = [
+  '.fjs-context-pad',
+  '.fjs-empty-component',
+  '.fjs-empty-editor',
+  '.fjs-repeat-render-footer',
+  '.fjs-form-field-placeholder',
+  '.fjs-iframe-placeholder-text',
+  '.fjs-documentPreview-placeholder-text',
+  // the canvas shows a table's cells as "Content", not data
+  '.fjs-table-td',
+].join(', ');
 
 /** Rewrites the editor's English texts under `container`; returns the observer to disconnect. */
 export function translateFormEditor(container: HTMLElement): MutationObserver {
