@@ -2,11 +2,13 @@ import { type Connection, type Model, Schema } from 'mongoose';
 import { registerModel } from '../../db/models';
 
 /**
- * Monthly bills, their payment orders and settlements, and each school's earmarked ledger
- * (四(二) 经费保障). Every document carries the ids of its place (cityId, countyId, schoolId)
+ * Monthly bills, their payment orders, settlements and withdrawals, and each school's earmarked
+ * ledger (四(二) 经费保障). Every document carries the ids of its place (cityId, countyId, schoolId)
  * for authorization. Idempotency rests on `_id`s derived from what a document is about (a bill
- * per application and month, one settlement per bill, one income entry per bill), inserted
- * once: FerretDB 1.24 has no other compare-and-swap (ADR 0003/0004).
+ * per application and month, one settlement and one withdrawal per bill, one income and one
+ * refund entry per bill), inserted once: FerretDB 1.24 has no other compare-and-swap (ADR
+ * 0003/0004). A bill's status, amount, payment and withdrawal fields are a view of its
+ * settlement and withdrawal, repaired from them by the next writer or reader.
  */
 
 /** The collections of this slice, for `Database.ensureCollections`. */
@@ -14,6 +16,7 @@ export const BILLING_COLLECTIONS = {
   bills: 'billing_bills',
   paymentOrders: 'billing_payment_orders',
   settlements: 'billing_settlements',
+  withdrawals: 'billing_withdrawals',
   ledger: 'billing_ledger',
   monthCloses: 'billing_month_closes',
 } as const;
@@ -43,7 +46,10 @@ export interface BillCitation {
   message: string;
 }
 
-/** What a withdrawal did to a bill: a refund of a paid bill, or a smaller amount due. */
+/**
+ * What a withdrawal did to a bill (shown from its {@link WithdrawalDoc} and settlement): a
+ * refund of a paid bill, or a smaller amount due.
+ */
 export interface BillWithdrawal {
   withdrawnOn: string;
   /** What the school keeps (paid) or still asks for (unpaid) for the days served. */
@@ -128,6 +134,31 @@ export interface SettlementDoc {
 }
 
 /**
+ * The one withdrawal of a bill, `_id` = `withdrawal:<billId>`: inserting it is recording the
+ * withdrawal (the refund-fee worker's numbers, computed with `refundOnWithdrawal` from the
+ * amount the bill showed, paid or due). With the settlement it decides what the bill shows and
+ * what goes back: paid − `keptFen` (docs/billing.md, "Withdrawals and refunds").
+ */
+export interface WithdrawalDoc {
+  _id: string;
+  billId: string;
+  withdrawnOn: string;
+  /** What the school keeps (paid) or still asks for (unpaid) for the days served. */
+  keptFen: number;
+  /**
+   * What goes back of the amount the withdrawal was computed on once that amount is paid
+   * (kept + refund = that amount, the bill's payment or its amount due).
+   */
+  refundFen: number;
+  servedDays: number;
+  remainingDays: number;
+  by: string;
+  at: Date;
+  /** When the refund listeners were told of this bill's refund (a crash before: told again). */
+  refundToldAt?: Date;
+}
+
+/**
  * One entry of a school's earmarked ledger (FEE-EARMARK): income from a fee payment
  * (`_id` = `pay:<billId>`), a refund (`refund:<billId>`), or spending in one of the four
  * categories (`spend:<key>`).
@@ -174,6 +205,7 @@ export interface BillingModels {
   bills: Model<BillDoc>;
   paymentOrders: Model<PaymentOrderDoc>;
   settlements: Model<SettlementDoc>;
+  withdrawals: Model<WithdrawalDoc>;
   ledger: Model<LedgerEntryDoc>;
   monthCloses: Model<MonthCloseDoc>;
 }
@@ -258,6 +290,22 @@ const settlementSchema = new Schema<SettlementDoc>(
   opts,
 );
 
+const withdrawalSchema = new Schema<WithdrawalDoc>(
+  {
+    _id: String,
+    billId: { type: String, required: true },
+    withdrawnOn: { type: String, required: true },
+    keptFen: { type: Number, required: true },
+    refundFen: { type: Number, required: true },
+    servedDays: { type: Number, required: true },
+    remainingDays: { type: Number, required: true },
+    by: { type: String, required: true },
+    at: { type: Date, required: true },
+    refundToldAt: Date,
+  },
+  opts,
+);
+
 const ledgerSchema = new Schema<LedgerEntryDoc>(
   {
     _id: String,
@@ -311,6 +359,12 @@ export function billingModels(connection: Connection): BillingModels {
       'BillingSettlement',
       settlementSchema,
       BILLING_COLLECTIONS.settlements,
+    ),
+    withdrawals: registerModel(
+      connection,
+      'BillingWithdrawal',
+      withdrawalSchema,
+      BILLING_COLLECTIONS.withdrawals,
     ),
     ledger: registerModel(
       connection,

@@ -27,6 +27,7 @@ import type {
   PaymentMethod,
   PaymentOrderDoc,
   SettlementDoc,
+  WithdrawalDoc,
 } from './billing.model';
 import type {
   BillingFacts,
@@ -53,7 +54,11 @@ export interface BillingEnginePort {
   publishMessage(msg: { name: string; variables?: Vars }): Promise<void>;
 }
 
-/** Told once per recorded refund, e.g. so that WeChat Pay pays it back (issue 7). */
+/**
+ * Told of each refund booked (a bill paid and withdrawn), e.g. so that WeChat Pay pays it back
+ * (issue 7): once, by whoever booked it; again only when a withdrawal or a payment is delivered
+ * again before the telling was confirmed (a crash), so a listener must be idempotent per bill.
+ */
 export type RefundListener = (refund: {
   bill: BillDoc;
   refundFen: number;
@@ -68,6 +73,10 @@ const UNPAID: readonly BillStatus[] = ['open', 'overdue'];
  * book from {@link facts} and hands the bills in; this service keeps them one per child and
  * month, refuses any item that is not the service's own, orders the open ones, settles each
  * once, books every payment into the earmarked ledger and records what a withdrawal does.
+ * A bill's settlement and its withdrawal are facts inserted once each; what the bill shows
+ * (status, amount, payment, withdrawal and refund) is a view of them that every reader and
+ * writer here repairs, since on FerretDB 1.24 an update over a stale copy can lose it (ADR
+ * 0001 as amended, docs/billing.md).
  */
 export class BillingService {
   private readonly refundListeners: RefundListener[] = [];
@@ -238,13 +247,13 @@ export class BillingService {
   /** Where a school's run of a month stands (counts of the run's bills). */
   async runSummary(p: Principal, schoolId: string, month: string): Promise<RunSummary> {
     await this.workerAtSchool(p, schoolId);
-    return summarize(await this.billsOfRun(schoolId, month));
+    return summarize(await this.reconcile(await this.billsOfRun(schoolId, month)));
   }
 
   /**
    * A payment order for every unpaid bill of the run that has none (`out_trade_no` derived
    * from the bill, so ordering twice orders once). A bill with an item other than the
-   * service's own is never ordered (FEE-NO-ABUSE).
+   * service's own is never ordered (FEE-NO-ABUSE), nor one its facts show paid or cancelled.
    */
   async createPaymentOrders(
     p: Principal,
@@ -252,7 +261,7 @@ export class BillingService {
     month: string,
   ): Promise<{ paymentOrderCount: number }> {
     await this.workerAtSchool(p, schoolId);
-    const unpaid = (await this.billsOfRun(schoolId, month)).filter((b) =>
+    const unpaid = (await this.reconcile(await this.billsOfRun(schoolId, month))).filter((b) =>
       UNPAID.includes(b.status),
     );
     for (const bill of unpaid) {
@@ -286,8 +295,8 @@ export class BillingService {
 
   /**
    * The payments of a run so far (worker `record-ledger`, payments): every settled bill is
-   * paid and has its income entry in the ledger (repaired here if a settlement was cut short),
-   * and who has not paid yet.
+   * paid and has its income entry in the ledger, every paid and withdrawn bill its refund
+   * (repaired here if a settlement or a withdrawal was cut short), and who has not paid yet.
    */
   async recordPayments(
     p: Principal,
@@ -295,17 +304,7 @@ export class BillingService {
     month: string,
   ): Promise<Pick<RunSummary, 'paidFen' | 'unpaidBillCount' | 'unpaidStudentIds'>> {
     await this.workerAtSchool(p, schoolId);
-    let bills = await this.billsOfRun(schoolId, month);
-    const settlements = bills.length
-      ? await this.m.settlements
-          .find({ _id: { $in: bills.map((b) => settlementIdOf(b._id)) } })
-          .lean<SettlementDoc[]>()
-      : [];
-    for (const s of settlements) {
-      const bill = bills.find((b) => b._id === s.billId)!;
-      await this.applySettlement(bill, s);
-    }
-    if (settlements.length) bills = await this.billsOfRun(schoolId, month);
+    const bills = await this.reconcile(await this.billsOfRun(schoolId, month), { book: true });
     const { paidFen, unpaidBillCount, unpaidStudentIds } = summarize(bills);
     return { paidFen, unpaidBillCount, unpaidStudentIds };
   }
@@ -323,10 +322,10 @@ export class BillingService {
         { _id: { $in: open.map((b) => b._id) }, status: 'open' },
         { $set: { status: 'overdue', updatedAt: new Date() } },
       );
-    // a bill paid while this ran may have been marked overdue over its payment (FerretDB 1.24
-    // checks the filter and rewrites the whole document apart): the settlement, inserted once,
-    // is the truth, and puts the bill back to paid
-    const bills = await this.repairSettled(await this.billsOfRun(schoolId, month));
+    // a bill paid or withdrawn while this ran may have been marked overdue over its payment or
+    // its withdrawal (FerretDB 1.24 checks the filter and rewrites the whole document apart):
+    // the settlement and the withdrawal, each inserted once, are the truth and repair the bill
+    const bills = await this.reconcile(await this.billsOfRun(schoolId, month), { book: true });
     return { overdueBillCount: summarize(bills).overdueBillCount };
   }
 
@@ -334,14 +333,23 @@ export class BillingService {
    * What a withdrawal does to one bill (worker `refund-fee`, computed with
    * `refundOnWithdrawal`): a paid bill is refunded the unserved days (a ledger entry going
    * out, the refund listeners told); an unpaid one asks only for the days served (cancelled
-   * when none). Recorded once per bill.
+   * when none). Recorded once per bill, as the fact `withdrawal:<billId>`, inserted before the
+   * settlement is read: a payment landing at the same time reads the withdrawal after its own
+   * insert, so one side at least sees both and the refund (once per bill) is made.
    */
   async recordWithdrawal(p: Principal, billId: string, body: WithdrawalBody): Promise<BillView> {
-    const [bill] = await this.repairSettled([await this.forWorker(p, billId)]);
-    if (!bill) throw new NotFoundError(`no bill ${billId}`);
-    if (bill.withdrawal) return billView(bill);
-    const paid = bill.status === 'paid';
-    const base = paid ? (bill.paidFen ?? 0) : bill.status === 'waived' ? 0 : bill.amountFen;
+    const {
+      stored: bill,
+      shown,
+      settlement,
+      withdrawal,
+    } = await this.withFacts(await this.forWorker(p, billId));
+    // recorded before (the job delivered again, or a call cut short): finish what it began
+    if (withdrawal)
+      return billView(await this.completeWithdrawal(bill, settlement, withdrawal, true));
+    // recorded before withdrawals were facts of their own: as it stands
+    if (shown.withdrawal) return billView(await this.showFacts(bill, settlement, shown.withdrawal));
+    const base = settlement ? settlement.paidFen : shown.status === 'waived' ? 0 : shown.amountFen;
     if (body.keptFen + body.refundFen !== base)
       throw new ValidationError(
         [
@@ -352,39 +360,36 @@ export class BillingService {
         ],
         `kept ${body.keptFen} + refund ${body.refundFen} ≠ ${base}`,
       );
-    const now = new Date();
-    const withdrawal = {
+    const fact: WithdrawalDoc = {
+      _id: withdrawalIdOf(bill._id),
+      billId: bill._id,
       withdrawnOn: body.withdrawnOn,
       keptFen: body.keptFen,
-      refundFen: paid ? body.refundFen : 0,
+      refundFen: body.refundFen,
       servedDays: body.servedDays,
       remainingDays: body.remainingDays,
-      at: now,
       by: p.userId,
+      at: new Date(),
     };
-    const set: Partial<BillDoc> = { withdrawal, updatedAt: now };
-    if (!paid && UNPAID.includes(bill.status)) {
-      set.amountFen = body.keptFen;
-      if (body.keptFen === 0) set.status = 'cancelled';
-      // the order's amount no longer holds: the rest is collected by the school (cash)
-      if (bill.outTradeNo)
-        await this.m.paymentOrders.updateOne(
-          { _id: bill.outTradeNo },
-          { $set: { status: 'closed' } },
-        );
+    try {
+      await this.m.withdrawals.create(fact);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const won = await this.m.withdrawals.findById(fact._id).lean<WithdrawalDoc>();
+      if (!won) throw err;
+      // a concurrent withdrawal won (not a repeat: the winner tells of a refund)
+      const s = settlement ?? (await this.settlementOf(bill._id));
+      return billView(await this.completeWithdrawal(bill, s, won, false));
     }
-    await this.m.bills.updateOne({ _id: bill._id }, { $set: set });
-    const updated = { ...bill, ...set } as BillDoc;
-    if (paid && withdrawal.refundFen > 0) {
-      await this.ledger.recordRefund(updated, withdrawal.refundFen, body.withdrawnOn, p.userId);
-      for (const listener of this.refundListeners)
-        await listener({
-          bill: updated,
-          refundFen: withdrawal.refundFen,
-          withdrawnOn: body.withdrawnOn,
-        });
-    }
-    return billView(updated);
+    // read after the insert: a payment settled from now on reads this withdrawal itself
+    const s = settlement ?? (await this.settlementOf(bill._id));
+    // the order's amount no longer holds: the rest is collected by the school (cash)
+    if (!s && bill.outTradeNo && UNPAID.includes(shown.status))
+      await this.m.paymentOrders.updateOne(
+        { _id: bill.outTradeNo },
+        { $set: { status: 'closed' } },
+      );
+    return billView(await this.completeWithdrawal(bill, s, fact, false));
   }
 
   // payment //////////
@@ -393,7 +398,9 @@ export class BillingService {
    * Settles a bill once: the first settlement (inserted as `settle:<billId>`) marks the bill
    * paid and books the income into the earmarked ledger; the same transaction again answers
    * as before (`settled: false`), another transaction is a conflict (a double payment the
-   * caller refunds). For WeChat Pay notices and the school's own cash records.
+   * caller refunds). For WeChat Pay notices and the school's own cash records. The amount is
+   * the bill's; after a withdrawal also the whole amount it was computed on (an order made
+   * before it, paid): the withdrawal, read after the insert, then refunds paid − kept.
    */
   async settleBill(
     billId: string,
@@ -402,18 +409,21 @@ export class BillingService {
     method: PaymentMethod = 'wechat',
     by = 'system',
   ): Promise<SettlementView> {
-    const bill = await this.m.bills.findById(billId).lean<BillDoc>();
-    if (!bill) throw new NotFoundError(`no bill ${billId}`);
-    const before = await this.m.settlements.findById(settlementIdOf(billId)).lean<SettlementDoc>();
-    if (before) return this.settledBefore(bill, before, transactionId);
-    if (!UNPAID.includes(bill.status))
-      throw new ConflictError(`the bill is ${bill.status}`, 'BILL_NOT_PAYABLE');
-    if (paidFen !== bill.amountFen)
+    const found = await this.m.bills.findById(billId).lean<BillDoc>();
+    if (!found) throw new NotFoundError(`no bill ${billId}`);
+    const { stored: bill, shown, settlement: before, withdrawal } = await this.withFacts(found);
+    if (before) return this.settledBefore(bill, before, withdrawal, transactionId, true);
+    if (!UNPAID.includes(shown.status) && !(withdrawal && shown.status === 'cancelled'))
+      throw new ConflictError(`the bill is ${shown.status}`, 'BILL_NOT_PAYABLE');
+    const payable = withdrawal
+      ? [shown.amountFen, withdrawal.keptFen + withdrawal.refundFen]
+      : [shown.amountFen];
+    if (paidFen < 1 || !payable.includes(paidFen))
       throw new UserError(
         409,
         'PAYMENT_AMOUNT_MISMATCH',
         'billing.amount_mismatch',
-        `paid ${paidFen} fen, the bill is ${bill.amountFen} fen`,
+        `paid ${paidFen} fen, the bill is ${shown.amountFen} fen`,
       );
     const settlement: SettlementDoc = {
       _id: settlementIdOf(billId),
@@ -430,9 +440,13 @@ export class BillingService {
       if (!isDuplicateKey(err)) throw err;
       const won = await this.m.settlements.findById(settlement._id).lean<SettlementDoc>();
       if (!won) throw err;
-      return this.settledBefore(bill, won, transactionId);
+      // a concurrent settlement won (not a repeat: the winner tells of a refund)
+      const w = withdrawal ?? (await this.withdrawalOf(billId));
+      return this.settledBefore(bill, won, w, transactionId, false);
     }
-    await this.applySettlement(bill, settlement);
+    // read after the insert: a withdrawal recorded from now on reads this settlement itself
+    const w = withdrawal ?? (await this.withdrawalOf(billId));
+    await this.completeSettlement(bill, settlement, w, false);
     return settlementViewOf(settlement, true);
   }
 
@@ -462,19 +476,24 @@ export class BillingService {
 
   // reading //////////
 
-  /** The bills the caller may read (a parent: their children's), newest month first. */
+  /**
+   * The bills the caller may read (a parent: their children's), newest month first, as their
+   * settlements and withdrawals say (a status filter applies to that, not to what is stored).
+   */
   async list(p: Principal, q: ListBillsQuery): Promise<{ items: BillView[]; total: number }> {
     const allowed = accessibleQuery(abilityFor(p), 'read', 'Bill');
     if (!allowed) return { items: [], total: 0 };
     const filter = {
       $and: [
         allowed,
-        ...(['schoolId', 'classId', 'studentId', 'applicationId', 'month', 'status'] as const)
+        ...(['schoolId', 'classId', 'studentId', 'applicationId', 'month'] as const)
           .filter((k) => q[k])
           .map((k) => ({ [k]: q[k] })),
       ],
     };
-    const rows = await this.m.bills.find(filter).lean<BillDoc[]>();
+    const rows = (await this.reconcile(await this.m.bills.find(filter).lean<BillDoc[]>())).filter(
+      (b) => !q.status || b.status === q.status,
+    );
     rows.sort((a, b) =>
       a.month === b.month
         ? a.studentName.localeCompare(b.studentName, 'zh')
@@ -487,7 +506,8 @@ export class BillingService {
 
   /** One bill; 404 for those who may not read it. */
   async get(p: Principal, billId: string): Promise<BillView> {
-    return billView(await this.readable(p, billId));
+    const [bill] = await this.reconcile([await this.readable(p, billId)]);
+    return billView(bill!);
   }
 
   /**
@@ -497,16 +517,18 @@ export class BillingService {
   async summary(p: Principal, q: SummaryQuery) {
     const allowed = accessibleQuery(abilityFor(p), 'read', 'LedgerEntry');
     if (!allowed) return { items: [] };
-    const rows = await this.m.bills
-      .find({
-        $and: [
-          allowed,
-          ...(q.schoolId ? [{ schoolId: q.schoolId }] : []),
-          ...(q.countyId ? [{ countyId: q.countyId }] : []),
-          ...(q.month ? [{ month: q.month }] : []),
-        ],
-      })
-      .lean<BillDoc[]>();
+    const rows = await this.reconcile(
+      await this.m.bills
+        .find({
+          $and: [
+            allowed,
+            ...(q.schoolId ? [{ schoolId: q.schoolId }] : []),
+            ...(q.countyId ? [{ countyId: q.countyId }] : []),
+            ...(q.month ? [{ month: q.month }] : []),
+          ],
+        })
+        .lean<BillDoc[]>(),
+    );
     const byKey = new Map<string, ReturnType<typeof emptyTotals>>();
     for (const b of rows) {
       const key = `${b.schoolId}|${b.month}`;
@@ -584,65 +606,191 @@ export class BillingService {
 
   // helpers //////////
 
-  /** A bill settled before: the same transaction again is fine (and repairs), another is not. */
+  /**
+   * A bill settled before: the same transaction again is fine (and finishes what a settlement
+   * cut short left: `repeat`), another is not.
+   */
   private async settledBefore(
     bill: BillDoc,
     before: SettlementDoc,
+    withdrawal: WithdrawalDoc | undefined,
     transactionId: string,
+    repeat: boolean,
   ): Promise<SettlementView> {
     if (before.transactionId !== transactionId)
       throw new ConflictError(
         `bill ${bill._id} was paid by another transaction`,
         'BILL_ALREADY_PAID',
       );
-    await this.applySettlement(bill, before);
+    await this.completeSettlement(bill, before, withdrawal, repeat);
     return settlementViewOf(before, false);
   }
 
-  private async applySettlement(bill: BillDoc, s: SettlementDoc): Promise<void> {
-    if (bill.status !== 'paid' || bill.transactionId !== s.transactionId)
-      await this.m.bills.updateOne(
-        { _id: bill._id },
-        {
-          $set: {
-            status: 'paid',
-            paidFen: s.paidFen,
-            paidAt: s.at,
-            transactionId: s.transactionId,
-            paymentMethod: s.method,
-            updatedAt: new Date(),
-          },
-        },
-      );
+  /**
+   * After the settlement's insert and the read of the withdrawal: the bill shows both, the
+   * order is paid, the income booked, and a withdrawal's refund made (once per bill).
+   */
+  private async completeSettlement(
+    bill: BillDoc,
+    s: SettlementDoc,
+    withdrawal: WithdrawalDoc | undefined,
+    repeat: boolean,
+  ): Promise<void> {
+    let shown = await this.showFacts(bill, s, withdrawal);
+    await this.bookSettlement(shown, s);
+    let w = withdrawal;
+    if (!w) {
+      // a withdrawal recorded meanwhile read this settlement and showed both, but its write may
+      // have landed before this one (FerretDB 1.24 rewrites the whole document): read it again
+      w = await this.withdrawalOf(bill._id);
+      if (w) shown = await this.showFacts(shown, s, w);
+    }
+    if (w) await this.refundOnce(shown, s, w, repeat);
+  }
+
+  /**
+   * After the withdrawal's insert and the read of the settlement: the bill shows both, and a
+   * paid bill's refund is made (once per bill).
+   */
+  private async completeWithdrawal(
+    bill: BillDoc,
+    settlement: SettlementDoc | undefined,
+    w: WithdrawalDoc,
+    repeat: boolean,
+  ): Promise<BillDoc> {
+    let shown = await this.showFacts(bill, settlement, w);
+    let s = settlement;
+    if (!s) {
+      // a payment settled meanwhile read this withdrawal and showed both, but its write (and
+      // its order's) may have landed before this one: read its settlement again
+      s = await this.settlementOf(bill._id);
+      if (!s) return shown;
+      shown = await this.showFacts(shown, s, w);
+      if (bill.outTradeNo)
+        await this.m.paymentOrders.updateOne(
+          { _id: bill.outTradeNo },
+          { $set: { status: 'paid' } },
+        );
+    }
+    await this.refundOnce(shown, s, w, repeat);
+    return shown;
+  }
+
+  /** A settlement's order paid and its income entry (`pay:<billId>`, once). */
+  private async bookSettlement(bill: BillDoc, s: SettlementDoc): Promise<void> {
     if (bill.outTradeNo)
       await this.m.paymentOrders.updateOne({ _id: bill.outTradeNo }, { $set: { status: 'paid' } });
     await this.ledger.recordIncome(bill, s);
   }
 
   /**
-   * The bills as their settlements say: a bill with a settlement (inserted once per bill, the
-   * truth about its payment) that does not show as paid — a concurrent update wrote over it —
-   * is put back to paid. Answers the bills as they are now.
+   * The refund of a bill both paid and withdrawn: paid − kept, booked out of the ledger as
+   * `refund:<billId>`, whose insert decides who tells the refund listeners — of a withdrawal
+   * and a payment that both saw both facts, exactly one. A repeated call (a job or a notice
+   * delivered again after a crash) tells them again while the telling is not confirmed; the
+   * listeners are idempotent per bill (payments: one `<out_trade_no>-wd` refund).
    */
-  private async repairSettled(bills: BillDoc[]): Promise<BillDoc[]> {
-    const unpaid = bills.filter((b) => b.status !== 'paid' && b.status !== 'waived');
-    if (!unpaid.length) return bills;
-    // by `_id`, one each: the only lookup FerretDB 1.24 serves from an index (ADR 0003)
-    const settlements = (
-      await Promise.all(
-        unpaid.map((b) => this.m.settlements.findById(settlementIdOf(b._id)).lean<SettlementDoc>()),
-      )
-    ).filter((x): x is SettlementDoc => Boolean(x));
-    if (!settlements.length) return bills;
-    for (const s of settlements)
-      await this.applySettlement(
-        unpaid.find((b) => b._id === s.billId)!,
-        s,
-      );
-    const fresh = await Promise.all(
-      settlements.map((s) => this.m.bills.findById(s.billId).lean<BillDoc>()),
+  private async refundOnce(
+    bill: BillDoc,
+    s: SettlementDoc,
+    w: WithdrawalFacts & { refundToldAt?: Date },
+    repeat: boolean,
+  ): Promise<void> {
+    const refundFen = refundOf(s, w);
+    if (refundFen < 1) return;
+    const booked = await this.ledger.recordRefund(bill, refundFen, w.withdrawnOn, w.by);
+    if (!booked && !(repeat && !w.refundToldAt)) return;
+    for (const listener of this.refundListeners)
+      await listener({ bill, refundFen, withdrawnOn: w.withdrawnOn });
+    await this.m.withdrawals.updateOne(
+      { _id: withdrawalIdOf(bill._id) },
+      { $set: { refundToldAt: new Date() } },
     );
-    return bills.map((b) => fresh.find((f) => f?._id === b._id) ?? b);
+  }
+
+  /**
+   * The bills as their facts say: a bill's settlement and withdrawal (each inserted once per
+   * bill) decide its status, amount, payment and withdrawal; a bill that does not show them —
+   * a concurrent update wrote over it (FerretDB 1.24 rewrites the whole document) — is
+   * repaired. With `book`, each settled bill's income and each refund due are booked too (the
+   * run's workers finish what a cut-short settlement or withdrawal left). Answers the bills as
+   * they are now.
+   */
+  private async reconcile(bills: BillDoc[], opts: { book?: boolean } = {}): Promise<BillDoc[]> {
+    if (!bills.length) return bills;
+    const ids = bills.map((b) => b._id);
+    const [settlements, withdrawals] = await Promise.all([
+      byIds(
+        ids.map(settlementIdOf),
+        (id) => this.m.settlements.findById(id).lean<SettlementDoc>(),
+        (all) => this.m.settlements.find({ _id: { $in: all } }).lean<SettlementDoc[]>(),
+      ),
+      byIds(
+        ids.map(withdrawalIdOf),
+        (id) => this.m.withdrawals.findById(id).lean<WithdrawalDoc>(),
+        (all) => this.m.withdrawals.find({ _id: { $in: all } }).lean<WithdrawalDoc[]>(),
+      ),
+    ]);
+    const shown: BillDoc[] = [];
+    for (const bill of bills) {
+      const s = settlements.get(settlementIdOf(bill._id));
+      // a withdrawal recorded before withdrawals were facts of their own stands as recorded
+      const w = withdrawals.get(withdrawalIdOf(bill._id)) ?? bill.withdrawal;
+      const now = await this.showFacts(bill, s, w);
+      if (opts.book && s) {
+        await this.bookSettlement(now, s);
+        if (w) await this.refundOnce(now, s, w, false);
+      }
+      shown.push(now);
+    }
+    return shown;
+  }
+
+  /**
+   * The bill's settlement and withdrawal, read by `_id`, and the bill as they say (`shown`,
+   * not written: `stored` is what the next write compares with).
+   */
+  private async withFacts(stored: BillDoc): Promise<{
+    stored: BillDoc;
+    shown: BillDoc;
+    settlement?: SettlementDoc;
+    withdrawal?: WithdrawalDoc;
+  }> {
+    const [settlement, withdrawal] = await Promise.all([
+      this.settlementOf(stored._id),
+      this.withdrawalOf(stored._id),
+    ]);
+    return {
+      stored,
+      shown: { ...stored, ...factsView(stored, settlement, withdrawal ?? stored.withdrawal) },
+      ...(settlement ? { settlement } : {}),
+      ...(withdrawal ? { withdrawal } : {}),
+    };
+  }
+
+  /** Writes what the facts say of the bill where it shows something else; answers the bill. */
+  private async showFacts(
+    bill: BillDoc,
+    s: SettlementDoc | undefined,
+    w: WithdrawalFacts | undefined,
+  ): Promise<BillDoc> {
+    const view = factsView(bill, s, w);
+    if (!differs(bill, view)) return bill;
+    const updatedAt = new Date();
+    await this.m.bills.updateOne({ _id: bill._id }, { $set: { ...view, updatedAt } });
+    return { ...bill, ...view, updatedAt };
+  }
+
+  private async settlementOf(billId: string): Promise<SettlementDoc | undefined> {
+    return (
+      (await this.m.settlements.findById(settlementIdOf(billId)).lean<SettlementDoc>()) ?? undefined
+    );
+  }
+
+  private async withdrawalOf(billId: string): Promise<WithdrawalDoc | undefined> {
+    return (
+      (await this.m.withdrawals.findById(withdrawalIdOf(billId)).lean<WithdrawalDoc>()) ?? undefined
+    );
   }
 
   private billsOfRun(schoolId: string, month: string): Promise<BillDoc[]> {
@@ -747,6 +895,102 @@ export function billView(b: BillDoc): BillView {
 
 function settlementIdOf(billId: string): string {
   return `settle:${billId}`;
+}
+
+/** `withdrawal:<billId>`: one withdrawal per bill. */
+function withdrawalIdOf(billId: string): string {
+  return `withdrawal:${billId}`;
+}
+
+/** What of a withdrawal decides what a bill shows (a fact, or a bill's own legacy record). */
+type WithdrawalFacts = Pick<
+  WithdrawalDoc,
+  'withdrawnOn' | 'keptFen' | 'servedDays' | 'remainingDays' | 'at' | 'by'
+>;
+
+/**
+ * What goes back of a payment after a withdrawal: paid − kept, in whole fen (kept is
+ * `refundOnWithdrawal`'s, so a payment of the amount the withdrawal was computed on gets its
+ * refund exactly; a payment of only the days served gets none).
+ */
+function refundOf(s: Pick<SettlementDoc, 'paidFen'>, w: Pick<WithdrawalFacts, 'keptFen'>): number {
+  return Math.max(0, s.paidFen - w.keptFen);
+}
+
+/** The fields of a bill its settlement and withdrawal decide. */
+type FactsView = Partial<
+  Pick<
+    BillDoc,
+    'status' | 'amountFen' | 'paidFen' | 'paidAt' | 'transactionId' | 'paymentMethod' | 'withdrawal'
+  >
+>;
+
+/**
+ * What a bill shows by its facts: paid as settled (its amount what was paid); withdrawn with
+ * the refund of the payment, or, unpaid, asking only the kept amount (cancelled at 0).
+ */
+function factsView(
+  bill: BillDoc,
+  s: SettlementDoc | undefined,
+  w: WithdrawalFacts | undefined,
+): FactsView {
+  const view: FactsView = {};
+  if (s) {
+    view.status = 'paid';
+    view.amountFen = s.paidFen;
+    view.paidFen = s.paidFen;
+    view.paidAt = s.at;
+    view.transactionId = s.transactionId;
+    view.paymentMethod = s.method;
+  }
+  if (w) {
+    view.withdrawal = {
+      withdrawnOn: w.withdrawnOn,
+      keptFen: w.keptFen,
+      refundFen: s ? refundOf(s, w) : 0,
+      servedDays: w.servedDays,
+      remainingDays: w.remainingDays,
+      at: w.at,
+      by: w.by,
+    };
+    if (!s && bill.status !== 'waived' && bill.status !== 'paid') {
+      view.amountFen = w.keptFen;
+      if (w.keptFen === 0) view.status = 'cancelled';
+    }
+  }
+  return view;
+}
+
+/** Whether the bill shows something other than `view`. */
+function differs(bill: BillDoc, view: FactsView): boolean {
+  const time = (d: Date | undefined) => (d ? new Date(d).getTime() : undefined);
+  const w = view.withdrawal;
+  return (
+    (view.status !== undefined && view.status !== bill.status) ||
+    (view.amountFen !== undefined && view.amountFen !== bill.amountFen) ||
+    (view.paidFen !== undefined && view.paidFen !== bill.paidFen) ||
+    (view.paidAt !== undefined && time(view.paidAt) !== time(bill.paidAt)) ||
+    (view.transactionId !== undefined && view.transactionId !== bill.transactionId) ||
+    (view.paymentMethod !== undefined && view.paymentMethod !== bill.paymentMethod) ||
+    (w !== undefined &&
+      (bill.withdrawal?.withdrawnOn !== w.withdrawnOn ||
+        bill.withdrawal.keptFen !== w.keptFen ||
+        bill.withdrawal.refundFen !== w.refundFen))
+  );
+}
+
+/**
+ * Documents by `_id`: one lookup each for a few (the only lookup FerretDB 1.24 serves from an
+ * index, ADR 0003), one `$in` scan for many.
+ */
+async function byIds<T extends { _id: string }>(
+  ids: string[],
+  one: (id: string) => Promise<T | null>,
+  many: (ids: string[]) => Promise<T[]>,
+): Promise<Map<string, T>> {
+  const docs: (T | null)[] = ids.length <= 16 ? await Promise.all(ids.map(one)) : await many(ids);
+  const found = docs.filter((d): d is T => d !== null);
+  return new Map(found.map((d) => [d._id, d]));
 }
 
 function settlementViewOf(s: SettlementDoc, settled: boolean): SettlementView {

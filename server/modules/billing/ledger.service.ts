@@ -55,29 +55,43 @@ export class LedgerService {
     ]);
   }
 
-  /** The refund entry of a withdrawn child's paid bill (`refund:<billId>`, once). */
-  async recordRefund(bill: BillDoc, refundFen: number, withdrawnOn: string, by: string) {
-    await insertMissing(this.m.ledger, [
-      {
-        _id: `refund:${bill._id}`,
-        cityId: bill.cityId,
-        countyId: bill.countyId,
-        schoolId: bill.schoolId,
+  /**
+   * The refund entry of a withdrawn child's paid bill (`refund:<billId>`, once). Answers
+   * whether this call inserted it: of concurrent callers exactly one does, and that one tells
+   * the refund listeners.
+   */
+  async recordRefund(
+    bill: BillDoc,
+    refundFen: number,
+    withdrawnOn: string,
+    by: string,
+  ): Promise<boolean> {
+    const entry: LedgerEntryDoc = {
+      _id: `refund:${bill._id}`,
+      cityId: bill.cityId,
+      countyId: bill.countyId,
+      schoolId: bill.schoolId,
+      month: bill.month,
+      date: shanghaiDate(new Date()),
+      direction: 'out',
+      category: FEE_REFUND,
+      amountFen: refundFen,
+      description: t('billing.ledger.refund', {
+        student: bill.studentName,
         month: bill.month,
-        date: shanghaiDate(new Date()),
-        direction: 'out',
-        category: FEE_REFUND,
-        amountFen: refundFen,
-        description: t('billing.ledger.refund', {
-          student: bill.studentName,
-          month: bill.month,
-          date: withdrawnOn,
-        }),
-        billId: bill._id,
-        by,
-        at: new Date(),
-      },
-    ]);
+        date: withdrawnOn,
+      }),
+      billId: bill._id,
+      by,
+      at: new Date(),
+    };
+    try {
+      await this.m.ledger.create(entry);
+      return true;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      return false;
+    }
   }
 
   /**

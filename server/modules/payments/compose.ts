@@ -120,7 +120,13 @@ export async function composePayments(deps: {
     },
   });
   deps.billing.onRefund(async ({ bill, refundFen, withdrawnOn }) => {
-    await payments.service.refundWithdrawal({ billId: bill._id, withdrawnOn, refundFen });
+    await payments.service.refundWithdrawal({
+      billId: bill._id,
+      withdrawnOn,
+      refundFen,
+      // the payment that settled the bill (a second one was paid back whole)
+      ...(bill.transactionId ? { transactionId: bill.transactionId } : {}),
+    });
   });
   return payments;
 }

@@ -320,18 +320,26 @@ export class PaymentsService {
    * Pays back what a withdrawal refunds of a bill paid by WeChat Pay (ELIG-VOLUNTARY, pro rata
    * by `refundOnWithdrawal`): `refundFen` as billing computed it, or computed here from the
    * billed days. One withdrawal refund per order (`out_refund_no` `<out_trade_no>-wd`), never
-   * more than what is left of the payment. A bill not paid by WeChat Pay is the school's to pay
-   * back (cash).
+   * more than what is left of the payment, so asking again refunds once. With `transactionId`
+   * (the payment that settled the bill) only that payment's order is refunded: a bill paid
+   * twice has had its other payment paid back whole. A bill not paid by WeChat Pay is the
+   * school's to pay back (cash).
    */
   async refundWithdrawal(input: {
     billId: string;
     withdrawnOn: IsoDate;
     refundFen?: number;
     billedDays?: readonly IsoDate[];
+    /** The transaction that settled the bill: only its order is refunded. */
+    transactionId?: string;
   }): Promise<RefundDoc | undefined> {
     const paid = (
       await this.m.orders.find({ billId: input.billId }).lean<PaymentOrderDoc[]>()
-    ).find((o) => o.state === 'paid');
+    ).find(
+      (o) =>
+        o.state === 'paid' &&
+        (input.transactionId === undefined || o.transactionId === input.transactionId),
+    );
     if (!paid) return undefined;
     const payment = await this.m.payments.findById(`paid:${paid._id}`).lean<PaymentDoc>();
     if (!payment || payment.outcome === 'duplicate-payment' || payment.outcome === 'not-payable')
