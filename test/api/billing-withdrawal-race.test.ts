@@ -413,4 +413,47 @@ describe('a withdrawal and a payment of the same bill at the same time', () => {
       (await entries()).filter((e) => e.billId === paid.id && e.direction === 'out'),
     ).toHaveLength(1);
   });
+  it('should refund a bill the school records paid in cash while the child withdraws once, in the ledger', async () => {
+    // given 8 bills of a month, ordered by WeChat Pay but paid at the school
+    const month = '2027-03';
+    const bills = [];
+    for (let i = 0; i < 8; i++) bills.push(await orderedBill(month));
+    const withdrawnOn = (i: number) => (i % 2 === 0 ? '2027-03-11' : '2027-02-28');
+
+    // when the school records each one's cash payment while the child withdraws
+    for (const [i, { id }] of bills.entries()) {
+      const [w, paid] = await Promise.all([
+        withdraw(id, withdrawnOn(i)),
+        admin.post(`/api/billing/bills/${encodeURIComponent(id)}/pay`, {
+          paidFen: AMOUNT,
+          method: 'cash',
+          receiptNo: `R-${i}`,
+        }),
+      ]);
+      expect(w.status).toBe(200);
+      expect(paid.status).toBe(200);
+    }
+
+    // then each is paid in cash and withdrawn, its refund booked and told once, none by WeChat Pay
+    const shown = await parentBills(month);
+    const ledger = await entries();
+    for (const [i, { id, outTradeNo }] of bills.entries()) {
+      const refund = AMOUNT - keptOf(withdrawnOn(i), month);
+      expect({ id, ...shown.find((b) => b.id === id) }).toMatchObject({
+        id,
+        status: 'paid',
+        paidFen: AMOUNT,
+        withdrawal: { refundFen: refund },
+      });
+      expect({
+        id,
+        out: ledger.filter((e) => e.billId === id && e.direction === 'out').map((e) => e.amountFen),
+      }).toEqual({ id, out: [refund] });
+      expect({ id, told: told.filter((t) => t.billId === id).map((t) => t.refundFen) }).toEqual({
+        id,
+        told: [refund],
+      });
+      expect([...fake.refunds.values()].filter((r) => r.outTradeNo === outTradeNo)).toEqual([]);
+    }
+  });
 });
