@@ -192,7 +192,7 @@ export class AuthService {
       await this.m.sessions.deleteOne({ _id: id });
       return undefined;
     }
-    const user = await this.users.findById(session.userId);
+    const user = await this.users.findForSession(session.userId);
     if (!user || user.disabled || user.credentialsVersion !== session.credentialsVersion) {
       await this.m.sessions.deleteOne({ _id: id });
       return undefined;
@@ -221,7 +221,8 @@ export class AuthService {
     newPassword: string,
   ): Promise<SignedIn> {
     const now = this.s.now();
-    const user = current.user;
+    // with its sign-in state (the session's copy leaves it out)
+    const user = (await this.users.findById(current.user._id)) ?? current.user;
     if (user.lockedUntil && user.lockedUntil > now) throw this.locked(user.lockedUntil, now);
     if (!user.passwordHash || !(await verifyPassword(oldPassword, user.passwordHash))) {
       await this.countFailure(user, now);

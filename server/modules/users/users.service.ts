@@ -127,6 +127,16 @@ export class UserService {
     }
   }
 
+  /**
+   * The user with this id for a request of one of its sessions: its memberships as of their
+   * latest revision, without the sign-in state (failure count, lock), which only signing in and
+   * changing the password need — one read fewer on every request.
+   */
+  async findForSession(id: string): Promise<UserDoc | null> {
+    const user = await this.m.users.findById(id).lean<UserDoc>();
+    return user ? this.withLatestMemberships(user) : null;
+  }
+
   /** The user with this id, or null; its memberships as of their latest revision. */
   async findById(id: string): Promise<UserDoc | null> {
     const [user, login] = await Promise.all([
