@@ -720,16 +720,8 @@ export class BillingService {
     if (!bills.length) return bills;
     const ids = bills.map((b) => b._id);
     const [settlements, withdrawals] = await Promise.all([
-      byIds(
-        ids.map(settlementIdOf),
-        (id) => this.m.settlements.findById(id).lean<SettlementDoc>(),
-        (all) => this.m.settlements.find({ _id: { $in: all } }).lean<SettlementDoc[]>(),
-      ),
-      byIds(
-        ids.map(withdrawalIdOf),
-        (id) => this.m.withdrawals.findById(id).lean<WithdrawalDoc>(),
-        (all) => this.m.withdrawals.find({ _id: { $in: all } }).lean<WithdrawalDoc[]>(),
-      ),
+      byIds(ids.map(settlementIdOf), (id) => this.m.settlements.findById(id).lean<SettlementDoc>()),
+      byIds(ids.map(withdrawalIdOf), (id) => this.m.withdrawals.findById(id).lean<WithdrawalDoc>()),
     ]);
     const shown: BillDoc[] = [];
     for (const bill of bills) {
@@ -979,18 +971,24 @@ function differs(bill: BillDoc, view: FactsView): boolean {
   );
 }
 
+/** How many lookups by `_id` {@link byIds} keeps in flight. */
+const LOOKUPS_IN_FLIGHT = 32;
+
 /**
- * Documents by `_id`: one lookup each for a few (the only lookup FerretDB 1.24 serves from an
- * index, ADR 0003), one `$in` scan for many.
+ * Documents by `_id`, one lookup each, a few dozen at a time: the only lookup FerretDB 1.24
+ * serves from an index (ADR 0003) — an `$in` filter would scan the whole collection, which
+ * holds every bill's facts of every school and month.
  */
 async function byIds<T extends { _id: string }>(
   ids: string[],
   one: (id: string) => Promise<T | null>,
-  many: (ids: string[]) => Promise<T[]>,
 ): Promise<Map<string, T>> {
-  const docs: (T | null)[] = ids.length <= 16 ? await Promise.all(ids.map(one)) : await many(ids);
-  const found = docs.filter((d): d is T => d !== null);
-  return new Map(found.map((d) => [d._id, d]));
+  const found = new Map<string, T>();
+  for (let i = 0; i < ids.length; i += LOOKUPS_IN_FLIGHT) {
+    const docs = await Promise.all(ids.slice(i, i + LOOKUPS_IN_FLIGHT).map(one));
+    for (const d of docs) if (d) found.set(d._id, d);
+  }
+  return found;
 }
 
 function settlementViewOf(s: SettlementDoc, settled: boolean): SettlementView {
