@@ -558,4 +558,51 @@ describe('WeCom', () => {
     expect(signedIn.status).toBe(303);
     expect((await browser.get('/api/auth/me')).body.user.id).toBe(mother!._id);
   });
+
+  it('should make a parent already known by phone a parent of each class WeCom links a child of theirs in', async () => {
+    // given a mother with an account for her child in one class, and a second child in
+    // another class of the school whom we have not linked to her yet
+    const mother = await h.createUser({
+      kind: 'parent',
+      memberships: [{ role: 'parent', scope: classScope(a) }],
+    });
+    const elder = buildStudent(a, {
+      guardians: [{ relation: 'mother', name: '王妈妈', phone: mother.phone!, userId: mother._id }],
+    });
+    const otherClass = { ...a.class, _id: `${a.grade._id}-c2`, number: 2, name: '三年级（2）班' };
+    await orgModels(h.db.connection).classes.create(otherClass);
+    const a2 = { ...a, class: otherClass };
+    const younger = buildStudent(a2, { guardians: [] });
+    await h.createStudents([elder, younger]);
+    fake.students.set(elder._id, { name: elder.name });
+    fake.students.set(younger._id, { name: younger.name });
+    fake.parents.set('wang.mama', {
+      mobile: mother.phone!,
+      children: [
+        { studentUserId: elder._id, relation: '妈妈' },
+        { studentUserId: younger._id, relation: '妈妈' },
+      ],
+    });
+
+    // when the school's contact book adds her with both children
+    const res = await postCallback(contactChange('create_parent', 'wang.mama'));
+
+    // then she is the guardian of both and a parent of both classes (she may read the
+    // school's published plan and answer its surveys for the second child too)
+    expect(res.status).toBe(200);
+    const y = await orgModels(h.db.connection).students.findById(younger._id).lean();
+    expect(y?.guardians).toEqual([expect.objectContaining({ userId: mother._id })]);
+    const after = await h.auth.service.users.findById(mother._id);
+    expect(after?.memberships).toEqual([
+      { role: 'parent', scope: classScope(a) },
+      { role: 'parent', scope: classScope(a2) },
+    ]);
+
+    // when WeCom repeats the event
+    fake.now += 60_000;
+    await postCallback(contactChange('update_parent', 'wang.mama'));
+
+    // then nothing is added twice
+    expect((await h.auth.service.users.findById(mother._id))?.memberships).toHaveLength(2);
+  });
 });

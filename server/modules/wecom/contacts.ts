@@ -1,3 +1,4 @@
+import type { Membership } from '../../auth/roles';
 import { isDuplicateKey } from '../../db/models';
 import { xmlText, type XmlObject } from '../../integrations/wecom/xml';
 import { ConflictError, TransientError } from '../../lib/errors';
@@ -118,16 +119,7 @@ export class WecomContacts {
         kind: 'parent',
         phone: contact.mobile,
         displayName: `${first.student.name}${first.relation || '家长'}`,
-        memberships: children.map(({ student }) => ({
-          role: 'parent' as const,
-          scope: {
-            cityId: student.cityId,
-            countyId: student.countyId,
-            schoolId: student.schoolId,
-            gradeId: student.gradeId,
-            classId: student.classId,
-          },
-        })),
+        memberships: parentMemberships(children.map((c) => c.student)),
       });
     }
     try {
@@ -145,6 +137,16 @@ export class WecomContacts {
       linked.add(student._id);
       await this.setGuardian(student, user._id, user.displayName, contact.mobile, relation);
     }
+    // an account we knew by phone becomes a parent of each class it now has a child in (a
+    // parent reads the school's published plan and answers its surveys through that role)
+    const wanted = parentMemberships(children.map((c) => c.student));
+    await this.users.changeMemberships(user._id, `wecom:${app.doc._id}`, (u) => {
+      const missing = wanted.filter(
+        (w) =>
+          !u.memberships.some((m) => m.role === 'parent' && m.scope.classId === w.scope.classId),
+      );
+      return missing.length ? [...u.memberships, ...missing] : null;
+    });
     for (const student of await this.studentsOfGuardian(app, user._id))
       if (!linked.has(student._id)) await this.unsetGuardian(student, user._id);
   }
@@ -250,6 +252,23 @@ export class WecomContacts {
       await this.m.leases.deleteOne({ _id: id });
     }
   }
+}
+
+/** The parent memberships of the classes of `students`, one per class. */
+function parentMemberships(students: StudentDoc[]): Membership[] {
+  const byClass = new Map<string, Membership>();
+  for (const s of students)
+    byClass.set(s.classId, {
+      role: 'parent',
+      scope: {
+        cityId: s.cityId,
+        countyId: s.countyId,
+        schoolId: s.schoolId,
+        gradeId: s.gradeId,
+        classId: s.classId,
+      },
+    });
+  return [...byClass.values()];
 }
 
 /** A child's guardian lease older than this is taken to be a dead holder's. */
