@@ -127,6 +127,44 @@ describe('forms in Chinese', () => {
     expect([...english]).toEqual([]);
   });
 
+  it('should start a field added from the palette with Chinese texts', async () => {
+    // given a form open in the editor
+    const page = await w.newPage(DESKTOP);
+    await w.signIn(page, 'yh1.admin');
+    await page.goto('/forms/claim-request/school.school-yh1');
+    const elements = page.locator('.fjs-editor-container .fjs-element');
+    await elements.first().waitFor();
+    const existing = await elements.count();
+
+    // when one field of every kind in the palette is added
+    const entries = page.locator('.fjs-palette-field');
+    const kinds = await entries.count();
+    for (let i = 0; i < kinds; i++) {
+      const before = await elements.count();
+      await entries.nth(i).press('Enter');
+      await elements.nth(before).waitFor();
+    }
+
+    // then their labels, texts, columns and options on the canvas are Chinese, not form-js's
+    // English defaults (what the author then types is theirs)
+    const added = await page.$$eval(
+      '.fjs-editor-container .fjs-form-container .fjs-element',
+      (els, from) =>
+        els
+          .slice(from)
+          .map((el) => (el as { innerText?: string }).innerText ?? '')
+          .join('\n'),
+      existing,
+    );
+    const english = added
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => /[A-Za-z]{3,}/.test(line) && !/[\u4e00-\u9fff]/.test(line))
+      .filter((line) => !isAuthorsText(line));
+    expect(english).toEqual([]);
+    expect(added).toContain('文本框');
+  });
+
   it("should show a parent the application form's controls and date picker in Chinese", async () => {
     // given a parent signed in
     const page = await w.newPage(DESKTOP);

@@ -281,3 +281,64 @@ export function translateFormEditor(container: HTMLElement): MutationObserver {
     attributes: ['title', 'aria-label', 'placeholder'],
   });
 }
+
+/** form-js's English defaults of a field added from the palette, as the author sees them. */
+const NEW_FIELD_LABELS: Record<string, string> = {
+  'Text field': '文本框',
+  'Text area': '多行文本',
+  Number: '数字',
+  Checkbox: '复选框',
+  'Checkbox group': '复选组',
+  'Radio group': '单选组',
+  Select: '下拉选择',
+  'Tag list': '标签列表',
+  Button: '按钮',
+  Group: '分组',
+  'Dynamic list': '动态列表',
+  iFrame: '内嵌页面',
+  Table: '表格',
+  'Document preview': '文档预览',
+  'File picker': '文件',
+  Date: '日期',
+  Time: '时间',
+  ID: '编号',
+  Name: '名称',
+  Value: '选项',
+};
+
+/** The part of form-js's field factory this module wraps. */
+interface FieldFactory {
+  create(attrs: Record<string, unknown>, isNewField?: boolean): Record<string, unknown>;
+}
+
+/** `label` (or a date time's `dateLabel`/`timeLabel`) in Chinese when it is form-js's default. */
+function withZhLabels<T extends Record<string, unknown>>(item: T): T {
+  const out: Record<string, unknown> = { ...item };
+  for (const key of ['label', 'dateLabel', 'timeLabel']) {
+    const zh = typeof out[key] === 'string' ? NEW_FIELD_LABELS[out[key]] : undefined;
+    if (zh) out[key] = zh;
+  }
+  return out as T;
+}
+
+/**
+ * A field added from the palette starts with Chinese texts instead of form-js's English
+ * defaults ("Text field", "# Text", a table's ID/Name/Date columns, an option "Value"):
+ * what the author then edits is theirs, fields loaded from a schema are left as they are.
+ */
+export function localizeNewFields(editor: { get<T>(name: string): T }): void {
+  const factory = editor.get<FieldFactory>('fieldFactory');
+  const create = factory.create.bind(factory);
+  factory.create = (attrs, isNewField = true) => {
+    const field = create(attrs, isNewField);
+    if (!isNewField) return field;
+    const zh = withZhLabels(field);
+    if (zh.text === '# Text') zh.text = '# 文字';
+    for (const key of ['columns', 'values'])
+      if (Array.isArray(zh[key]))
+        zh[key] = (zh[key] as Record<string, unknown>[]).map((item) => withZhLabels(item));
+    // the factory registered `field` by identity: change it in place
+    Object.assign(field, zh);
+    return field;
+  };
+}

@@ -17,7 +17,7 @@ import { mountForm, type FormSchema, type MountedForm } from '../form-view';
 import { formatTime, hasText, t } from '../i18n';
 import { setLeaveGuard, type View } from '../router';
 import { currentUser } from '../session';
-import { translateFormEditor } from './form-editor-translate';
+import { localizeNewFields, translateFormEditor } from './form-editor-translate';
 import { openAtPlace } from './open-at-place';
 import { showVersionsTable } from './versions-table';
 
@@ -219,6 +219,7 @@ export const formEditorView: View = async (main, ctx) => {
   );
 
   const editor = new FormEditor({ container: editorHost });
+  localizeNewFields(editor);
   const translator = translateFormEditor(editorHost);
   let preview: MountedForm | undefined;
   let previewTimer: ReturnType<typeof setTimeout> | undefined;
