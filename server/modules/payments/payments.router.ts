@@ -1,10 +1,10 @@
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import { abilityFor, subject } from '../../auth/abilities';
-import type { Principal } from '../../auth/principal';
 import { WechatPayVerificationError } from '../../integrations/wechatpay/verifier';
 import { NotFoundError, UserError } from '../../lib/errors';
 import { hasMessage, t } from '../../lib/i18n';
 import type { Logger } from '../../lib/logger';
+import { declarePlaceSettingsRoutes, type PlaceLookup } from '../../http/place-settings-routes';
 import { declareRoutes } from '../../http/route-registry';
 import { currentPrincipal } from '../auth';
 import type { BillingPort } from './billing-port';
@@ -36,10 +36,7 @@ export interface PaymentsRouterDeps {
   billing: BillingPort;
   merchants: Merchants;
   /** The place (city, county) of a school or county, for authorization of settings. */
-  placeOf(
-    level: 'school' | 'county',
-    placeId: string,
-  ): Promise<{ cityId: string; countyId: string } | undefined>;
+  placeOf: PlaceLookup;
   requireSession: RequestHandler;
   logger: Logger;
   /** Each discrepancy's `payment-discrepancy` process, when the engine runs in this server. */
@@ -235,45 +232,19 @@ export function createPaymentsRouter(deps: PaymentsRouterDeps): Router {
     },
   );
 
-  api.get(
-    '/merchants/:level/:placeId',
-    {
-      summary: "A school's or county's WeChat Pay merchant settings (no secrets)",
-      params: merchantParams,
-      responses: { 200: { description: 'Settings', schema: merchantView } },
-      errors: [404],
+  declarePlaceSettingsRoutes(api, {
+    path: '/merchants/:level/:placeId',
+    subject: 'Payment',
+    params: merchantParams,
+    body: merchantBody,
+    view: merchantView,
+    summaries: {
+      get: "A school's or county's WeChat Pay merchant settings (no secrets)",
+      put: "Enter a school's or county's WeChat Pay merchant (secrets sealed at rest, never shown)",
     },
-    async ({ params }, _req, res) => {
-      await authorizePlace(deps, currentPrincipal(res), 'read', params.level, params.placeId);
-      const view = await deps.merchants.get(params.level, params.placeId);
-      if (!view) throw new NotFoundError();
-      res.json(view);
-    },
-  );
-
-  api.put(
-    '/merchants/:level/:placeId',
-    {
-      summary:
-        "Enter a school's or county's WeChat Pay merchant (secrets sealed at rest, never shown)",
-      params: merchantParams,
-      body: merchantBody,
-      responses: { 200: { description: 'Saved', schema: merchantView } },
-      errors: [404, 409],
-    },
-    async ({ params, body }, _req, res) => {
-      const p = currentPrincipal(res);
-      const place = await authorizePlace(deps, p, 'update', params.level, params.placeId);
-      res.json(
-        await deps.merchants.save(
-          params.level,
-          { ...place, ...(params.level === 'school' ? { schoolId: params.placeId } : {}) },
-          body,
-          p.userId,
-        ),
-      );
-    },
-  );
+    placeOf: deps.placeOf,
+    store: deps.merchants,
+  });
 
   return r;
 }
@@ -314,18 +285,4 @@ function viewOf(d: DiscrepancyDoc) {
     ...(d.resolvedBy ? { resolvedBy: d.resolvedBy } : {}),
     ...(d.resolution ? { resolution: d.resolution } : {}),
   };
-}
-
-async function authorizePlace(
-  deps: PaymentsRouterDeps,
-  p: Principal,
-  action: 'read' | 'update',
-  level: 'school' | 'county',
-  placeId: string,
-): Promise<{ cityId: string; countyId: string }> {
-  const place = await deps.placeOf(level, placeId);
-  const doc = place && { ...place, ...(level === 'school' ? { schoolId: placeId } : {}) };
-  // a county's settings carry no schoolId, so only the county bureau (and the city) reach them
-  if (!doc || !abilityFor(p).can(action, subject('Payment', doc))) throw new NotFoundError();
-  return place;
 }

@@ -1,6 +1,9 @@
 import express, { type Request, type RequestHandler, type Router } from 'express';
-import { abilityFor, subject } from '../../auth/abilities';
-import type { Principal } from '../../auth/principal';
+import {
+  authorizePlace,
+  declarePlaceSettingsRoutes,
+  type PlaceLookup,
+} from '../../http/place-settings-routes';
 import { declareRoutes } from '../../http/route-registry';
 import { WecomCryptoError } from '../../integrations/wecom/callback-crypto';
 import { parseXml, XmlFormatError } from '../../integrations/wecom/xml';
@@ -25,10 +28,7 @@ export interface WecomRouterDeps {
   contacts: WecomContacts;
   m: Pick<WecomModels, 'deliveries'>;
   /** The place (city, county) of a school or county, for authorization of settings. */
-  placeOf(
-    level: 'school' | 'county',
-    placeId: string,
-  ): Promise<{ cityId: string; countyId: string } | undefined>;
+  placeOf: PlaceLookup;
   requireSession: RequestHandler;
   logger: Logger;
 }
@@ -44,45 +44,19 @@ export function createWecomRouter(deps: WecomRouterDeps): Router {
   r.use('/callback', express.raw({ type: () => true, limit: '64kb' }));
   const api = declareRoutes(r, { tag: 'wecom', requireSession: deps.requireSession });
 
-  api.get(
-    '/apps/:level/:placeId',
-    {
-      summary: "A school's or county's WeCom app (no secrets)",
-      params: appParams,
-      responses: { 200: { description: 'Settings', schema: appView } },
-      errors: [404],
+  declarePlaceSettingsRoutes(api, {
+    path: '/apps/:level/:placeId',
+    subject: 'WecomApp',
+    params: appParams,
+    body: appBody,
+    view: appView,
+    summaries: {
+      get: "A school's or county's WeCom app (no secrets)",
+      put: "Enter a school's or county's WeCom app: CorpID, AgentId, Secret, callback Token and EncodingAESKey (sealed at rest, never shown)",
     },
-    async ({ params }, _req, res) => {
-      await authorizePlace(deps, currentPrincipal(res), 'read', params.level, params.placeId);
-      const view = await deps.apps.get(params.level, params.placeId);
-      if (!view) throw new NotFoundError();
-      res.json(view);
-    },
-  );
-
-  api.put(
-    '/apps/:level/:placeId',
-    {
-      summary:
-        "Enter a school's or county's WeCom app: CorpID, AgentId, Secret, callback Token and EncodingAESKey (sealed at rest, never shown)",
-      params: appParams,
-      body: appBody,
-      responses: { 200: { description: 'Saved', schema: appView } },
-      errors: [404, 409],
-    },
-    async ({ params, body }, _req, res) => {
-      const p = currentPrincipal(res);
-      const place = await authorizePlace(deps, p, 'update', params.level, params.placeId);
-      res.json(
-        await deps.apps.save(
-          params.level,
-          { ...place, ...(params.level === 'school' ? { schoolId: params.placeId } : {}) },
-          body,
-          p.userId,
-        ),
-      );
-    },
-  );
+    placeOf: deps.placeOf,
+    store: deps.apps,
+  });
 
   api.get(
     '/apps/:level/:placeId/deliveries',
@@ -94,7 +68,8 @@ export function createWecomRouter(deps: WecomRouterDeps): Router {
       errors: [404],
     },
     async ({ params, query }, _req, res) => {
-      await authorizePlace(deps, currentPrincipal(res), 'read', params.level, params.placeId);
+      const p = currentPrincipal(res);
+      await authorizePlace(deps.placeOf, p, 'read', 'WecomApp', params.level, params.placeId);
       const rows = await deps.m.deliveries
         .find({ appId: `wecom:${params.level}:${params.placeId}` })
         .sort({ at: -1 })
@@ -202,18 +177,4 @@ function rawBodyOf(req: Request): string {
   if (raw) return raw.toString('utf8');
   if (Buffer.isBuffer(req.body)) return req.body.toString('utf8');
   return typeof req.body === 'string' ? req.body : '';
-}
-
-async function authorizePlace(
-  deps: WecomRouterDeps,
-  p: Principal,
-  action: 'read' | 'update',
-  level: 'school' | 'county',
-  placeId: string,
-): Promise<{ cityId: string; countyId: string }> {
-  const place = await deps.placeOf(level, placeId);
-  const doc = place && { ...place, ...(level === 'school' ? { schoolId: placeId } : {}) };
-  // a county's app carries no schoolId, so only the county bureau (and the city) reach it
-  if (!doc || !abilityFor(p).can(action, subject('WecomApp', doc))) throw new NotFoundError();
-  return place;
 }
