@@ -97,6 +97,34 @@ describe('form catalog', () => {
     expect(deployed).toMatchObject({ _id: edited.body.version.engineKey, version: 2 });
   });
 
+  it('should name a form by the heading that opens it, in the list and in its versions', async () => {
+    // given a form whose opening text view starts with a heading, and one without
+    const titled = {
+      ...buildForm('late-pickup'),
+      components: [
+        { type: 'text', id: 'Intro', text: '## 延时接送登记（SAFE-ATTEND）\n\n家长晚到时填写。' },
+        { type: 'textfield', key: 'pickupName', label: '接送人', id: 'Field_pickup' },
+      ],
+    };
+
+    // when
+    const created = await city.post(versions('late-pickup'), { schema: titled, comment: '新建' });
+    await city.post(versions('plain-pickup'), {
+      schema: buildForm('plain-pickup'),
+      comment: '新建',
+    });
+    const list = await city.agent.get('/api/catalog/forms');
+
+    // then
+    expect(created.status).toBe(201);
+    expect(created.body.version.name).toBe('延时接送登记（SAFE-ATTEND）');
+    const item = (id: string) =>
+      (list.body.items as { id: string; name?: string }[]).find((x) => x.id === id);
+    expect(item('late-pickup')?.name).toBe('延时接送登记（SAFE-ATTEND）');
+    expect(item('plain-pickup')).toBeDefined();
+    expect(item('plain-pickup')?.name).toBeUndefined();
+  });
+
   it('should refuse a form that breaks the form-js schema or our checks, naming each path', async () => {
     // given
     const schema = {

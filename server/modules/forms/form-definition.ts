@@ -298,3 +298,16 @@ function flatten(value: unknown, path: string, out: Record<string, string>): voi
   else if (isRecord(value)) for (const [k, v] of Object.entries(value)) flatten(v, `${path}.${k}`, out);
   else out[path] = JSON.stringify(value);
 }
+
+/**
+ * A form's title as its author wrote it: the first Markdown heading (`## 班级初审`) of the
+ * text view that opens the form, if it opens with one. Lists and headings show it instead of
+ * the form's id.
+ */
+export function formTitle(schema: unknown): string | undefined {
+  const components = (schema as { components?: unknown } | null)?.components;
+  const first = Array.isArray(components) ? (components[0] as { type?: unknown; text?: unknown }) : undefined;
+  if (first?.type !== 'text' || typeof first.text !== 'string') return undefined;
+  const m = /^\s*#{1,6}\s+(.+?)\s*#*\s*$/m.exec(first.text.split('\n').find((l) => l.trim()) ?? '');
+  return m?.[1] || undefined;
+}

@@ -27,7 +27,7 @@ import type {
 } from '../catalog/catalog.schema';
 import type { LoadReport } from '../catalog/catalog.service';
 import { CITY, type Place } from '../catalog/places';
-import { checkFormDefinition, componentsOf } from './form-definition';
+import { checkFormDefinition, componentsOf, formTitle } from './form-definition';
 import type {
   DeployFormBody,
   FormDeployResponse,
@@ -313,10 +313,12 @@ export class FormsService {
     content: string,
     opts: { comment: string; action: VersionAction; rollbackOf?: number; baseVersion?: number },
   ): Promise<FormDeployResponse> {
+    const name = formTitle(JSON.parse(content));
     const result = await this.core.publish({
       kind: 'form',
       place,
       resourceId: id,
+      ...(name ? { name } : {}),
       content,
       comment: opts.comment,
       action: opts.action,
