@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { abilityFor, subject } from '../auth/abilities';
 import type { SubjectName } from '../auth/authorization-table';
 import type { Principal } from '../auth/principal';
+import type { SettingsLevel } from '../db/place-settings';
 import { NotFoundError } from '../lib/errors';
 import { currentPrincipal } from '../modules/auth';
 import type { RouteDeclarer } from './route-registry';
@@ -13,9 +14,6 @@ import type { RouteDeclarer } from './route-registry';
  * differ.
  */
 
-/** Whose settings: a school's or a county's. */
-export type PlaceLevel = 'school' | 'county';
-
 /** Where a school or county lies, as authorization reads it. */
 export interface PlaceOfSettings {
   cityId: string;
@@ -26,14 +24,14 @@ export interface PlaceOfSettings {
 
 /** The place (city, county) of a school or county; undefined when there is none. */
 export type PlaceLookup = (
-  level: PlaceLevel,
+  level: SettingsLevel,
   placeId: string,
 ) => Promise<{ cityId: string; countyId: string } | undefined>;
 
 /** Where a slice keeps its place settings: a safe view out, the entered settings in. */
 export interface PlaceSettingsStore<Input, View> {
-  get(level: PlaceLevel, placeId: string): Promise<View | undefined>;
-  save(level: PlaceLevel, place: PlaceOfSettings, input: Input, by: string): Promise<View>;
+  get(level: SettingsLevel, placeId: string): Promise<View | undefined>;
+  save(level: SettingsLevel, place: PlaceOfSettings, input: Input, by: string): Promise<View>;
 }
 
 /** What {@link declarePlaceSettingsRoutes} declares. */
@@ -42,7 +40,7 @@ export interface PlaceSettingsRoutes<B extends z.ZodType> {
   path: string;
   /** The subject the place's settings are authorized as. */
   subject: SubjectName;
-  params: z.ZodType<{ level: PlaceLevel; placeId: string }>;
+  params: z.ZodType<{ level: SettingsLevel; placeId: string }>;
   body: B;
   view: z.ZodType;
   summaries: { get: string; put: string };
@@ -108,7 +106,7 @@ export async function authorizePlace(
   p: Principal,
   action: 'read' | 'update',
   subjectName: SubjectName,
-  level: PlaceLevel,
+  level: SettingsLevel,
   placeId: string,
 ): Promise<PlaceOfSettings> {
   const place = await placeOf(level, placeId);

@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { placeSettingsBase, placeSettingsId } from '../../db/place-settings';
 import { SecretBox } from '../../integrations/secret-box';
 import {
   WechatPayClient,
@@ -73,10 +74,10 @@ export class Merchants implements MerchantDirectory {
   }): Promise<WechatPayClient | undefined> {
     const own =
       (await this.m.merchants
-        .findById(`wechatpay:school:${place.schoolId}`)
+        .findById(placeSettingsId('wechatpay', 'school', place.schoolId))
         .lean<MerchantSettingsDoc>()) ??
       (await this.m.merchants
-        .findById(`wechatpay:county:${place.countyId}`)
+        .findById(placeSettingsId('wechatpay', 'county', place.countyId))
         .lean<MerchantSettingsDoc>());
     if (own) return this.clientOf(own);
     return this.fallbackClient();
@@ -107,15 +108,10 @@ export class Merchants implements MerchantDirectory {
     if (!this.opts.box)
       throw new UserError(409, 'ENCRYPTION_KEY_MISSING', 'payments.encryption_key_missing');
     checkKeys(input);
-    const placeId = level === 'school' ? place.schoolId! : place.countyId;
-    const id = `wechatpay:${level}:${placeId}`;
+    const base = placeSettingsBase('wechatpay', level, place, by);
+    const id = base._id;
     const doc: MerchantSettingsDoc = {
-      _id: id,
-      level,
-      placeId,
-      cityId: place.cityId,
-      countyId: place.countyId,
-      ...(level === 'school' ? { schoolId: place.schoolId } : {}),
+      ...base,
       mchId: input.mchId,
       appId: input.appId,
       serialNo: input.serialNo.toUpperCase(),
@@ -123,8 +119,6 @@ export class Merchants implements MerchantDirectory {
       apiV3KeySealed: this.opts.box.seal(input.apiV3Key, `${id}:apiV3Key`),
       ...(input.publicKeyId ? { publicKeyId: input.publicKeyId } : {}),
       ...(input.publicKeyPem ? { publicKeyPem: input.publicKeyPem } : {}),
-      updatedAt: new Date(),
-      updatedBy: by,
     };
     // one writer per place: an administrator replacing their own settings
     await this.m.merchants.replaceOne({ _id: id }, doc, { upsert: true });
@@ -138,7 +132,7 @@ export class Merchants implements MerchantDirectory {
     placeId: string,
   ): Promise<MerchantSettingsView | undefined> {
     const doc = await this.m.merchants
-      .findById(`wechatpay:${level}:${placeId}`)
+      .findById(placeSettingsId('wechatpay', level, placeId))
       .lean<MerchantSettingsDoc>();
     return doc ? this.view(doc) : undefined;
   }

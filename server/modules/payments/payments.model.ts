@@ -1,5 +1,6 @@
 import { type Connection, type Model, Schema } from 'mongoose';
 import { registerModel } from '../../db/models';
+import { type PlaceSettingsDoc, placeSettingsFields } from '../../db/place-settings';
 
 /**
  * WeChat Pay orders, payments, refunds and the daily reconciliation. Every step that must
@@ -171,17 +172,10 @@ export interface DiscrepancyProcessDoc {
 }
 
 /**
- * A school's or county's own merchant (and WeCom app) settings; the secrets are sealed with
- * DATA_ENCRYPTION_KEY (`server/integrations/secret-box.ts`) and never leave the server.
- * `_id` = `wechatpay:<school|county>:<id>`.
+ * A school's or county's own WeChat Pay merchant, `_id` = `wechatpay:<school|county>:<id>`;
+ * the secrets are sealed (server/db/place-settings.ts) and never leave the server.
  */
-export interface MerchantSettingsDoc {
-  _id: string;
-  level: 'school' | 'county';
-  placeId: string;
-  cityId: string;
-  countyId: string;
-  schoolId?: string;
+export interface MerchantSettingsDoc extends PlaceSettingsDoc {
   mchId: string;
   appId: string;
   serialNo: string;
@@ -191,8 +185,6 @@ export interface MerchantSettingsDoc {
   apiV3KeySealed: string;
   publicKeyId?: string;
   publicKeyPem?: string;
-  updatedAt: Date;
-  updatedBy: string;
 }
 
 /** This slice's models. */
@@ -321,12 +313,7 @@ const discrepancySchema = new Schema<DiscrepancyDoc>(
 
 const merchantSchema = new Schema<MerchantSettingsDoc>(
   {
-    _id: String,
-    level: { type: String, required: true },
-    placeId: { type: String, required: true },
-    cityId: { type: String, required: true },
-    countyId: { type: String, required: true },
-    schoolId: String,
+    ...placeSettingsFields,
     mchId: { type: String, required: true },
     appId: { type: String, required: true },
     serialNo: { type: String, required: true },
@@ -334,8 +321,6 @@ const merchantSchema = new Schema<MerchantSettingsDoc>(
     apiV3KeySealed: { type: String, required: true },
     publicKeyId: String,
     publicKeyPem: String,
-    updatedAt: { type: Date, required: true },
-    updatedBy: { type: String, required: true },
   },
   opts,
 );

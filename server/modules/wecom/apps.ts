@@ -1,3 +1,4 @@
+import { placeSettingsBase, placeSettingsId } from '../../db/place-settings';
 import type { SecretBox } from '../../integrations/secret-box';
 import {
   WecomCallbackCrypto,
@@ -69,17 +70,23 @@ export class WecomApps {
   async forSchool(place: { schoolId?: string; countyId?: string }): Promise<OpenedApp | undefined> {
     const doc =
       (place.schoolId
-        ? await this.m.apps.findById(`wecom:school:${place.schoolId}`).lean<WecomAppDoc>()
+        ? await this.m.apps
+            .findById(placeSettingsId('wecom', 'school', place.schoolId))
+            .lean<WecomAppDoc>()
         : null) ??
       (place.countyId
-        ? await this.m.apps.findById(`wecom:county:${place.countyId}`).lean<WecomAppDoc>()
+        ? await this.m.apps
+            .findById(placeSettingsId('wecom', 'county', place.countyId))
+            .lean<WecomAppDoc>()
         : null);
     return doc ? this.open(doc) : undefined;
   }
 
   /** A place's own app. */
   async byPlace(level: 'school' | 'county', placeId: string): Promise<OpenedApp | undefined> {
-    const doc = await this.m.apps.findById(`wecom:${level}:${placeId}`).lean<WecomAppDoc>();
+    const doc = await this.m.apps
+      .findById(placeSettingsId('wecom', level, placeId))
+      .lean<WecomAppDoc>();
     return doc ? this.open(doc) : undefined;
   }
 
@@ -99,15 +106,10 @@ export class WecomApps {
     const box = this.opts.box;
     if (!box) throw new UserError(409, 'ENCRYPTION_KEY_MISSING', 'wecom.encryption_key_missing');
     checkInput(input);
-    const placeId = level === 'school' ? place.schoolId! : place.countyId;
-    const id = `wecom:${level}:${placeId}`;
+    const base = placeSettingsBase('wecom', level, place, by);
+    const id = base._id;
     const doc: WecomAppDoc = {
-      _id: id,
-      level,
-      placeId,
-      cityId: place.cityId,
-      countyId: place.countyId,
-      ...(level === 'school' ? { schoolId: place.schoolId } : {}),
+      ...base,
       corpId: input.corpId,
       agentId: input.agentId,
       ...(input.cardStyle ? { cardStyle: input.cardStyle } : {}),
@@ -118,8 +120,6 @@ export class WecomApps {
             encodingAesKeySealed: box.seal(input.encodingAesKey, `${id}:encodingAesKey`),
           }
         : {}),
-      updatedAt: new Date(),
-      updatedBy: by,
     };
     // one writer per place: an administrator replacing their own settings
     await this.m.apps.replaceOne({ _id: id }, doc, { upsert: true });
@@ -129,7 +129,9 @@ export class WecomApps {
 
   /** The safe view of a place's app, or undefined. */
   async get(level: 'school' | 'county', placeId: string): Promise<WecomAppView | undefined> {
-    const doc = await this.m.apps.findById(`wecom:${level}:${placeId}`).lean<WecomAppDoc>();
+    const doc = await this.m.apps
+      .findById(placeSettingsId('wecom', level, placeId))
+      .lean<WecomAppDoc>();
     return doc ? this.view(doc) : undefined;
   }
 

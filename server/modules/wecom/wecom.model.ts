@@ -1,5 +1,6 @@
 import { type Connection, type Model, Schema } from 'mongoose';
 import { registerModel } from '../../db/models';
+import { type PlaceSettingsDoc, placeSettingsFields } from '../../db/place-settings';
 
 /** The collections of this slice, for `Database.ensureCollections`. */
 export const WECOM_COLLECTIONS = {
@@ -13,16 +14,10 @@ export const WECOM_COLLECTIONS = {
 
 /**
  * A school's or county's WeCom app (`wecom:<level>:<placeId>`): the corp, the app's AgentId,
- * its Secret and the callback Token and EncodingAESKey, sealed with DATA_ENCRYPTION_KEY
- * (server/integrations/secret-box.ts) for the purpose `<_id>:<field>`. Never logged, never sent.
+ * its Secret and the callback Token and EncodingAESKey, sealed (server/db/place-settings.ts).
+ * Never logged, never sent.
  */
-export interface WecomAppDoc {
-  _id: string;
-  level: 'school' | 'county';
-  placeId: string;
-  cityId: string;
-  countyId: string;
-  schoolId?: string;
+export interface WecomAppDoc extends PlaceSettingsDoc {
   corpId: string;
   agentId: number;
   /** How staff messages look (default `textcard`). */
@@ -30,8 +25,6 @@ export interface WecomAppDoc {
   secretSealed: string;
   callbackTokenSealed?: string;
   encodingAesKeySealed?: string;
-  updatedAt: Date;
-  updatedBy: string;
 }
 
 /** Who a queued message goes to: a member (staff) or a parent of the school contact book. */
@@ -126,20 +119,13 @@ const opts = { versionKey: false } as const;
 
 const appSchema = new Schema<WecomAppDoc>(
   {
-    _id: String,
-    level: { type: String, enum: ['school', 'county'], required: true },
-    placeId: { type: String, required: true },
-    cityId: { type: String, required: true },
-    countyId: { type: String, required: true },
-    schoolId: String,
+    ...placeSettingsFields,
     corpId: { type: String, required: true },
     agentId: { type: Number, required: true },
     cardStyle: { type: String, enum: ['textcard', 'template_card'] },
     secretSealed: { type: String, required: true },
     callbackTokenSealed: String,
     encodingAesKeySealed: String,
-    updatedAt: { type: Date, required: true },
-    updatedBy: { type: String, required: true },
   },
   opts,
 );
