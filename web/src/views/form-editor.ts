@@ -3,21 +3,13 @@ import '@bpmn-io/form-js-editor/dist/assets/properties-panel.css';
 import './modeler.css';
 import { FormEditor } from '@bpmn-io/form-js-editor';
 import { api, ApiError, describeError } from '../api';
-import {
-  loadPlaceNames,
-  type DiffResponse,
-  ownPlaces,
-  placeName,
-  type HeadItem,
-  type Place,
-  type VersionSummary,
-} from '../catalog';
+import { type DiffResponse, placeName, type Place, type VersionSummary } from '../catalog';
 import { h, notice, replace, toast } from '../dom';
 import { mountForm, type FormSchema, type MountedForm } from '../form-view';
-import { formatTime, hasText, t } from '../i18n';
+import { hasText, t } from '../i18n';
 import { setLeaveGuard, type View } from '../router';
-import { currentUser } from '../session';
 import { localizeNewFields, translateFormEditor } from './form-editor-translate';
+import { showCatalogList } from './catalog-list';
 import { openAtPlace } from './open-at-place';
 import { showVersionsTable } from './versions-table';
 
@@ -60,66 +52,15 @@ function formPath(id: string, place: Place): string {
 }
 
 /** The forms the person may tailor. */
-export const formListView: View = async (main, ctx) => {
-  const heading = h('h1', {}, t('forms.title'));
-  replace(main, heading, h('p', {}, t('app.loading')));
-  const me = currentUser()!;
-  let items: HeadItem[];
-  try {
-    await loadPlaceNames();
-    items = (await api<{ items: HeadItem[] }>('GET', '/api/catalog/forms')).items;
-  } catch (err) {
-    replace(main, heading, notice(describeError(err), 'error'));
-    return;
-  }
-  if (ctx.signal.aborted) return;
-  const mine = ownPlaces(me);
-  const byId = new Map<string, HeadItem[]>();
-  for (const item of items) byId.set(item.id, [...(byId.get(item.id) ?? []), item]);
-  replace(
-    main,
-    heading,
-    h('h2', {}, t('forms.list')),
-    byId.size
-      ? h(
-          'ul',
-          { class: 'catalog-list' },
-          [...byId.entries()].map(([id, heads]) =>
-            h(
-              'li',
-              { class: 'card catalog-item', 'data-id': id },
-              h('h3', {}, heads.find((x) => x.name)?.name ?? id, ' ', h('code', {}, id)),
-              h(
-                'ul',
-                { class: 'meta' },
-                heads.map((x) =>
-                  h(
-                    'li',
-                    {},
-                    `${placeName(x.place)} · ${t('modeler.version', { v: x.version })} · ${formatTime(x.at)}`,
-                  ),
-                ),
-              ),
-              h(
-                'p',
-                { class: 'actions' },
-                mine.map((place) =>
-                  h(
-                    'a',
-                    {
-                      class: 'button',
-                      href: `/forms/${encodeURIComponent(id)}/${encodeURIComponent(place)}`,
-                    },
-                    `${t('modeler.open')}：${placeName(place)}`,
-                  ),
-                ),
-              ),
-            ),
-          ),
-        )
-      : h('p', { class: 'empty' }, t('forms.empty')),
-  );
-};
+export const formListView: View = (main, ctx) =>
+  showCatalogList(main, ctx, {
+    kind: 'forms',
+    editorHref: '/forms',
+    title: t('forms.title'),
+    listTitle: t('forms.list'),
+    emptyText: t('forms.empty'),
+    nameOf: (heads) => heads.find((x) => x.name)?.name,
+  });
 
 /**
  * The form-js editor on one form at one place, with a live preview in the form-js viewer (as

@@ -5,20 +5,17 @@ import Modeler from 'camunda-bpmn-js/lib/camunda-cloud/Modeler';
 import NavigatedViewer from 'camunda-bpmn-js/lib/camunda-cloud/NavigatedViewer';
 import { api, ApiError, describeError } from '../api';
 import {
-  loadPlaceNames,
-  ownPlaces,
   placeName,
   type DiffResponse,
-  type HeadItem,
   type LintProblem,
   type Place,
   type VersionSummary,
 } from '../catalog';
 import { h, notice, replace, toast } from '../dom';
-import { formatTime, t } from '../i18n';
+import { t } from '../i18n';
 import { setLeaveGuard, type View } from '../router';
-import { currentUser } from '../session';
 import { translatePanelChrome, zhTranslate } from './modeler-translate';
+import { showCatalogList } from './catalog-list';
 import { openAtPlace } from './open-at-place';
 import { showVersionsTable } from './versions-table';
 
@@ -68,82 +65,19 @@ function processPath(id: string, place: Place): string {
 }
 
 /** The processes the person may tailor, each with the places it has versions at. */
-export const modelerListView: View = async (main, ctx) => {
-  const heading = h('h1', {}, t('modeler.title'));
-  replace(main, heading, h('p', {}, t('app.loading')));
-  const me = currentUser()!;
-  let items: HeadItem[];
-  try {
-    await loadPlaceNames();
-    items = (await api<{ items: HeadItem[] }>('GET', '/api/catalog/processes')).items;
-  } catch (err) {
-    replace(main, heading, notice(describeError(err), 'error'));
-    return;
-  }
-  if (ctx.signal.aborted) return;
-  const mine = ownPlaces(me);
-  const byId = new Map<string, HeadItem[]>();
-  for (const item of items) byId.set(item.id, [...(byId.get(item.id) ?? []), item]);
-  const templates = [...byId.entries()].filter(([, heads]) =>
-    heads.some((x) => x.place === 'city'),
-  );
-  replace(
-    main,
-    heading,
-    h('h2', {}, t('modeler.list')),
-    templates.length
-      ? h(
-          'ul',
-          { class: 'catalog-list' },
-          templates.map(([id, heads]) => {
-            const name = heads.find((x) => x.place === 'city')?.name ?? id;
-            return h(
-              'li',
-              { class: 'card catalog-item', 'data-id': id },
-              h('h3', {}, name, ' ', h('code', {}, id)),
-              h(
-                'ul',
-                { class: 'meta' },
-                heads.map((x) =>
-                  h(
-                    'li',
-                    {},
-                    `${placeName(x.place)} · ${t('modeler.version', { v: x.version })} · ${x.byName} · ${formatTime(x.at)}`,
-                  ),
-                ),
-              ),
-              h(
-                'p',
-                { class: 'actions' },
-                mine.map((place) =>
-                  h(
-                    'a',
-                    {
-                      class: 'button',
-                      href: `/modeler/${encodeURIComponent(id)}/${encodeURIComponent(place)}`,
-                    },
-                    `${t('modeler.open')}：${placeName(place)}`,
-                  ),
-                ),
-                heads
-                  .filter((x) => !mine.includes(x.place))
-                  .map((x) =>
-                    h(
-                      'a',
-                      {
-                        class: 'button',
-                        href: `/modeler/${encodeURIComponent(id)}/${encodeURIComponent(x.place)}`,
-                      },
-                      `${t('modeler.view')}：${placeName(x.place)}`,
-                    ),
-                  ),
-              ),
-            );
-          }),
-        )
-      : h('p', { class: 'empty' }, t('modeler.empty')),
-  );
-};
+export const modelerListView: View = (main, ctx) =>
+  showCatalogList(main, ctx, {
+    kind: 'processes',
+    editorHref: '/modeler',
+    title: t('modeler.title'),
+    listTitle: t('modeler.list'),
+    emptyText: t('modeler.empty'),
+    // only the city's templates, named as the city names them
+    isListed: (heads) => heads.some((x) => x.place === 'city'),
+    nameOf: (heads) => heads.find((x) => x.place === 'city')?.name,
+    showAuthor: true,
+    linkOthers: true,
+  });
 
 /**
  * The Camunda 8 modeler (camunda-bpmn-js with its properties panel) on one process at one
