@@ -492,8 +492,19 @@ function countyNameOf(school: SchoolDoc, names: Map<string, string>): string {
 type Column = DashboardTable['columns'][number];
 type Cell = DashboardTable['rows'][number]['cells'][number];
 
-function col(key: string, label: MessageKey | string, kind: Column['kind']): Column {
-  return { key, label, kind };
+/** One column of a dashboard table with what each row shows in it. */
+interface Field {
+  column: Column;
+  value: (r: DashboardRow) => Cell;
+}
+
+function field(
+  key: string,
+  label: MessageKey | string,
+  kind: Column['kind'],
+  value: Field['value'],
+): Field {
+  return { column: { key, label, kind }, value };
 }
 
 const yuanOf = (fen: number) => Math.round(fen) / 100;
@@ -501,100 +512,77 @@ const yuanOf = (fen: number) => Math.round(fen) / 100;
 /** The dashboard's tables, one per export, built from its rows in their order. */
 export function tablesOf(rows: DashboardRow[], term: string): DashboardTable[] {
   const place = [
-    col('county', t('dashboard.col.county'), 'text'),
-    col('school', t('dashboard.col.school'), 'text'),
+    field('county', t('dashboard.col.county'), 'text', (r) => r.countyName),
+    field('school', t('dashboard.col.school'), 'text', (r) => r.schoolName),
   ];
-  const placeCells = (r: DashboardRow): Cell[] => [r.countyName, r.schoolName];
   const otherSpending = (r: DashboardRow) =>
     Object.entries(r.spending)
       .filter(([k]) => !(EARMARKED_SPENDING as readonly string[]).includes(k))
       .reduce((s, [, v]) => s + v, 0);
-  const defs: Record<TableKey, { columns: Column[]; cells: (r: DashboardRow) => Cell[] }> = {
-    applications: {
-      columns: [
-        ...APPLICATION_STATES.map((s) => col(s, t(`dashboard.col.app.${s}`), 'int')),
-        col('total', t('dashboard.col.app.total'), 'int'),
-      ],
-      cells: (r) => [...APPLICATION_STATES.map((s) => r.applications[s] ?? 0), r.applicationsTotal],
-    },
-    participation: {
-      columns: [
-        col('students', t('dashboard.col.students'), 'int'),
-        col('participants', t('dashboard.col.participants'), 'int'),
-        col('participationRate', t('dashboard.col.participation_rate'), 'percent'),
-        col('priorityApplied', t('dashboard.col.priority_applied'), 'int'),
-        col('priorityPlaced', t('dashboard.col.priority_placed'), 'int'),
-        col('priorityShare', t('dashboard.col.priority_share'), 'percent'),
-      ],
-      cells: (r) => [
-        r.students,
-        r.participants,
-        r.participationRate,
-        r.priorityApplied,
-        r.priorityPlaced,
-        r.priorityShare,
-      ],
-    },
-    fees: {
-      columns: [
-        col('bills', t('dashboard.col.bills'), 'int'),
-        col('billed', t('dashboard.col.billed'), 'yuan'),
-        col('paidCount', t('dashboard.col.paid_count'), 'int'),
-        col('paid', t('dashboard.col.paid'), 'yuan'),
-        col('waivedCount', t('dashboard.col.waived_count'), 'int'),
-        col('outstanding', t('dashboard.col.outstanding'), 'yuan'),
-        col('refunded', t('dashboard.col.refunded'), 'yuan'),
-      ],
-      cells: (r) => [
-        r.billCount,
-        yuanOf(r.billedFen),
-        r.paidCount,
-        yuanOf(r.paidFen),
-        r.waivedCount,
-        yuanOf(r.outstandingFen),
-        yuanOf(r.refundFen),
-      ],
-    },
-    spending: {
-      columns: [
-        ...EARMARKED_SPENDING.map((c) => col(c, `${categoryName(c)}（元）`, 'yuan')),
-        col('other', t('dashboard.col.spending_other'), 'yuan'),
-        col('total', t('dashboard.col.spending_total'), 'yuan'),
-      ],
-      cells: (r) => [
-        ...EARMARKED_SPENDING.map((c) => yuanOf(r.spending[c] ?? 0)),
-        yuanOf(otherSpending(r)),
-        yuanOf(r.spendingFen),
-      ],
-    },
-    incidents: {
-      columns: [
-        ...SEVERITIES.map((s) => col(s, t(`safety.severity.${s}`), 'int')),
-        col('total', t('dashboard.col.incidents_total'), 'int'),
-      ],
-      cells: (r) => [...SEVERITIES.map((s) => r.incidents[s] ?? 0), r.incidentsTotal],
-    },
-    plans: {
-      columns: [
-        col('term', t('dashboard.col.term'), 'text'),
-        col('status', t('dashboard.col.plan_status'), 'text'),
-        col('filingNo', t('dashboard.col.plan_filing_no'), 'text'),
-        col('filed', t('dashboard.plan.filed'), 'int'),
-        col('missing', t('dashboard.plan.missing'), 'int'),
-      ],
-      cells: (r) => [
-        term,
+  const defs: Record<TableKey, Field[]> = {
+    applications: [
+      ...APPLICATION_STATES.map((s) =>
+        field(s, t(`dashboard.col.app.${s}`), 'int', (r) => r.applications[s] ?? 0),
+      ),
+      field('total', t('dashboard.col.app.total'), 'int', (r) => r.applicationsTotal),
+    ],
+    participation: [
+      field('students', t('dashboard.col.students'), 'int', (r) => r.students),
+      field('participants', t('dashboard.col.participants'), 'int', (r) => r.participants),
+      field(
+        'participationRate',
+        t('dashboard.col.participation_rate'),
+        'percent',
+        (r) => r.participationRate,
+      ),
+      field(
+        'priorityApplied',
+        t('dashboard.col.priority_applied'),
+        'int',
+        (r) => r.priorityApplied,
+      ),
+      field('priorityPlaced', t('dashboard.col.priority_placed'), 'int', (r) => r.priorityPlaced),
+      field('priorityShare', t('dashboard.col.priority_share'), 'percent', (r) => r.priorityShare),
+    ],
+    fees: [
+      field('bills', t('dashboard.col.bills'), 'int', (r) => r.billCount),
+      field('billed', t('dashboard.col.billed'), 'yuan', (r) => yuanOf(r.billedFen)),
+      field('paidCount', t('dashboard.col.paid_count'), 'int', (r) => r.paidCount),
+      field('paid', t('dashboard.col.paid'), 'yuan', (r) => yuanOf(r.paidFen)),
+      field('waivedCount', t('dashboard.col.waived_count'), 'int', (r) => r.waivedCount),
+      field('outstanding', t('dashboard.col.outstanding'), 'yuan', (r) => yuanOf(r.outstandingFen)),
+      field('refunded', t('dashboard.col.refunded'), 'yuan', (r) => yuanOf(r.refundFen)),
+    ],
+    spending: [
+      ...EARMARKED_SPENDING.map((c) =>
+        field(c, `${categoryName(c)}（元）`, 'yuan', (r) => yuanOf(r.spending[c] ?? 0)),
+      ),
+      field('other', t('dashboard.col.spending_other'), 'yuan', (r) => yuanOf(otherSpending(r))),
+      field('total', t('dashboard.col.spending_total'), 'yuan', (r) => yuanOf(r.spendingFen)),
+    ],
+    incidents: [
+      ...SEVERITIES.map((s) =>
+        field(s, t(`safety.severity.${s}`), 'int', (r) => r.incidents[s] ?? 0),
+      ),
+      field('total', t('dashboard.col.incidents_total'), 'int', (r) => r.incidentsTotal),
+    ],
+    plans: [
+      field('term', t('dashboard.col.term'), 'text', () => term),
+      field('status', t('dashboard.col.plan_status'), 'text', (r) =>
         r.plan ? t(`dashboard.plan.${r.plan.status}`) : '',
-        r.plan?.filingNo ?? '',
-        r.plansFiled,
-        r.plansMissing,
-      ],
-    },
+      ),
+      field('filingNo', t('dashboard.col.plan_filing_no'), 'text', (r) => r.plan?.filingNo ?? ''),
+      field('filed', t('dashboard.plan.filed'), 'int', (r) => r.plansFiled),
+      field('missing', t('dashboard.plan.missing'), 'int', (r) => r.plansMissing),
+    ],
   };
-  return (Object.keys(defs) as TableKey[]).map((key) => ({
-    key,
-    title: t(`dashboard.table.${key}`),
-    columns: [...place, ...defs[key].columns],
-    rows: rows.map((r) => ({ level: r.level, cells: [...placeCells(r), ...defs[key].cells(r)] })),
-  }));
+  return (Object.keys(defs) as TableKey[]).map((key) => {
+    const fields = [...place, ...defs[key]];
+    return {
+      key,
+      title: t(`dashboard.table.${key}`),
+      columns: fields.map((f) => f.column),
+      rows: rows.map((r) => ({ level: r.level, cells: fields.map((f) => f.value(r)) })),
+    };
+  });
 }
