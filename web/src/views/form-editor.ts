@@ -11,7 +11,7 @@ import { setLeaveGuard, type View } from '../router';
 import { localizeNewFields, translateFormEditor } from './form-editor-translate';
 import { showCatalogList } from './catalog-list';
 import { openAtPlace } from './open-at-place';
-import { showVersionsTable } from './versions-table';
+import { versionsPanel } from './versions-panel';
 
 /** `GET /api/catalog/forms/:id/:place/versions/:version`. */
 interface FormVersion extends VersionSummary {
@@ -97,7 +97,6 @@ export const formEditorView: View = async (main, ctx) => {
     { type: 'submit', class: 'primary', 'data-action': 'save' },
     t('forms.save'),
   );
-  const versionsHost = h('div', { class: 'versions' });
   const diffHost = h('section', {
     class: 'card diff form-diff',
     'aria-labelledby': 'form-diff-title',
@@ -106,6 +105,24 @@ export const formEditorView: View = async (main, ctx) => {
   const usesHost = h('div', { class: 'form-uses' });
   const checkStatus = h('p', { class: 'meta', role: 'status' }, t('modeler.linting'));
   const checkList = h('ul', { class: 'problems-list' });
+  const versions = versionsPanel<FormVersion>({
+    base,
+    signal: ctx.signal,
+    titleId: 'form-versions-title',
+    emptyText: t('forms.no_versions'),
+    canRollback: canSave,
+    diffWithCurrent: true,
+    rollbackQuestion: (v) => t('forms.rollback_confirm', { v }),
+    status: saveStatus,
+    savedText: (v) => t('forms.saved', { v }),
+    onDiff: (from, to) => void showDiff(from, to),
+    onNewHead: (v) => {
+      baseVersion = v;
+    },
+    load: (detail) => load(detail.schema),
+    showSource: (v) => showSource(place, v),
+    redraw: showPreview,
+  });
 
   main.classList.add('wide');
   replace(
@@ -150,12 +167,7 @@ export const formEditorView: View = async (main, ctx) => {
         usesHost,
       ),
     ),
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'form-versions-title' },
-      h('h2', { id: 'form-versions-title' }, t('modeler.versions')),
-      versionsHost,
-    ),
+    versions.element,
     diffHost,
   );
 
@@ -248,7 +260,7 @@ export const formEditorView: View = async (main, ctx) => {
       showSource(place, baseVersion);
       replace(saveStatus, notice(t('forms.saved', { v: baseVersion }), 'ok'));
       toast(t('forms.saved', { v: baseVersion }));
-      await showVersions();
+      await versions.show();
     } catch (err) {
       if (ctx.signal.aborted) return;
       const fields =
@@ -264,42 +276,6 @@ export const formEditorView: View = async (main, ctx) => {
       replace(saveStatus, notice(describeError(err), 'error'), fields);
     } finally {
       saveButton.disabled = false;
-    }
-  }
-
-  async function showVersions(): Promise<void> {
-    await showVersionsTable({
-      base,
-      host: versionsHost,
-      signal: ctx.signal,
-      emptyText: t('forms.no_versions'),
-      canRollback: canSave,
-      diffWithCurrent: true,
-      onDiff: (from, to) => void showDiff(from, to),
-      onRollback: (version, head) => void rollback(version, head),
-    });
-  }
-
-  /** Saves version `version` again as the newest, and shows it in the editor. */
-  async function rollback(version: number, head: number): Promise<void> {
-    if (!confirm(t('forms.rollback_confirm', { v: version }))) return;
-    try {
-      const result = await api<SaveResponse>('POST', `${base}/rollback`, {
-        version,
-        baseVersion: head,
-        comment: t('modeler.rollback_comment', { v: version }),
-      });
-      if (ctx.signal.aborted) return;
-      baseVersion = result.version.version;
-      const detail = await api<FormVersion>('GET', `${base}/versions/${baseVersion}`);
-      if (ctx.signal.aborted) return;
-      await load(detail.schema);
-      showSource(place, baseVersion);
-      toast(t('modeler.rolled_back'));
-      replace(saveStatus, notice(t('forms.saved', { v: baseVersion }), 'ok'));
-      await Promise.all([showPreview(), showVersions()]);
-    } catch (err) {
-      replace(saveStatus, notice(describeError(err), 'error'));
     }
   }
 
@@ -427,7 +403,7 @@ export const formEditorView: View = async (main, ctx) => {
   } catch (err) {
     replace(editorHost, notice(describeError(err), 'error'));
   }
-  await Promise.all([showPreview(), showVersions(), showUses()]);
+  await Promise.all([showPreview(), versions.show(), showUses()]);
 
   return () => {
     clearTimeout(previewTimer);

@@ -17,7 +17,7 @@ import { setLeaveGuard, type View } from '../router';
 import { translatePanelChrome, zhTranslate } from './modeler-translate';
 import { showCatalogList } from './catalog-list';
 import { openAtPlace } from './open-at-place';
-import { showVersionsTable } from './versions-table';
+import { versionsPanel } from './versions-panel';
 
 /** `GET /api/catalog/processes/:id/:place/versions/:version`. */
 interface ProcessVersion extends VersionSummary {
@@ -122,7 +122,22 @@ export const modelerView: View = async (main, ctx) => {
     { type: 'submit', class: 'primary', 'data-action': 'deploy' },
     t('modeler.deploy'),
   );
-  const versionsHost = h('div', { class: 'versions' });
+  const versions = versionsPanel<ProcessVersion>({
+    base,
+    signal: ctx.signal,
+    titleId: 'versions-title',
+    emptyText: t('modeler.no_versions'),
+    canRollback: canDeploy,
+    rollbackQuestion: (v) => t('modeler.rollback_confirm', { v }),
+    status: deployStatus,
+    savedText: (v) => t('modeler.deployed', { v }),
+    onDiff: (from, to) => void showDiff(from, to),
+    onNewHead: (v) => {
+      baseVersion = v;
+    },
+    load: (detail) => load(detail.xml),
+    showSource: (v) => showSource(place, v),
+  });
   const diffHost = h('section', { class: 'diff', 'aria-labelledby': 'diff-title', hidden: true });
 
   main.classList.add('wide');
@@ -165,12 +180,7 @@ export const modelerView: View = async (main, ctx) => {
             notice(t('modeler.read_only'), 'info'),
           ),
     ),
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'versions-title' },
-      h('h2', { id: 'versions-title' }, t('modeler.versions')),
-      versionsHost,
-    ),
+    versions.element,
     diffHost,
   );
 
@@ -323,7 +333,7 @@ export const modelerView: View = async (main, ctx) => {
           : null,
       );
       toast(t('modeler.deployed', { v: result.version.version }));
-      await showVersions();
+      await versions.show();
     } catch (err) {
       if (ctx.signal.aborted) return;
       if (err instanceof ApiError && err.code === 'POLICY_LINT_FAILED') {
@@ -333,40 +343,6 @@ export const modelerView: View = async (main, ctx) => {
       } else replace(deployStatus, notice(describeError(err), 'error'));
     } finally {
       deployButton.disabled = false;
-    }
-  }
-
-  async function showVersions(): Promise<void> {
-    await showVersionsTable({
-      base,
-      host: versionsHost,
-      signal: ctx.signal,
-      emptyText: t('modeler.no_versions'),
-      canRollback: canDeploy,
-
-      onDiff: (from, to) => void showDiff(from, to),
-      onRollback: (version, head) => void rollback(version, head),
-    });
-  }
-
-  async function rollback(version: number, head: number): Promise<void> {
-    if (!confirm(t('modeler.rollback_confirm', { v: version }))) return;
-    try {
-      const result = await api<DeployResponse>('POST', `${base}/rollback`, {
-        version,
-        baseVersion: head,
-        comment: t('modeler.rollback_comment', { v: version }),
-      });
-      if (ctx.signal.aborted) return;
-      baseVersion = result.version.version;
-      const detail = await api<ProcessVersion>('GET', `${base}/versions/${baseVersion}`);
-      await load(detail.xml);
-      showSource(place, baseVersion);
-      toast(t('modeler.rolled_back'));
-      replace(deployStatus, notice(t('modeler.deployed', { v: baseVersion }), 'ok'));
-      await showVersions();
-    } catch (err) {
-      replace(deployStatus, notice(describeError(err), 'error'));
     }
   }
 
@@ -484,7 +460,7 @@ export const modelerView: View = async (main, ctx) => {
   } catch (err) {
     replace(canvasHost, notice(describeError(err), 'error'));
   }
-  await showVersions();
+  await versions.show();
 
   return () => {
     clearTimeout(lintTimer);
