@@ -326,6 +326,7 @@ export async function startServer(
           billing: billing.service,
           incidents: safety.incidents,
           surveys: surveys.service,
+          staff: staff.service,
           logger,
           isStopping: () => stopping !== undefined,
         }).then(

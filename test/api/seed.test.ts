@@ -199,6 +199,33 @@ describe('demo seed in motion (npm start on an empty development database)', () 
     expect(results.body.responses).toBe(3);
     expect(results.body.withheld).toBeUndefined();
     expect(results.body.questions[1].answered).toBe(3);
+
+    // and service staff registered through the process: a teacher and an outside coach serving
+    // (FEE-EXTERNAL: by agreement, with remuneration), one whose registration the school ended
+    const serving = await admin.agent.get(`/api/staff/members?schoolId=${DEMO_LIFE_SCHOOL}`);
+    expect(serving.body.items).toHaveLength(2);
+    expect(serving.body.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: '孟晓燕', employment: 'in-service', status: 'active' }),
+        expect.objectContaining({
+          name: '高建军',
+          employment: 'external',
+          agreementNo: 'YH2-XY-2026-003',
+          remunerationFen: 120_000,
+          status: 'active',
+        }),
+      ]),
+    );
+    const ended = await admin.agent.get(
+      `/api/staff/members?schoolId=${DEMO_LIFE_SCHOOL}&status=ended`,
+    );
+    expect(ended.body.items).toEqual([
+      expect.objectContaining({
+        name: '邓丽萍',
+        status: 'ended',
+        ending: expect.objectContaining({ reason: '调往其他学校任教' }),
+      }),
+    ]);
   }, 300_000);
 
   it('should add nothing on a second start', async () => {
@@ -206,7 +233,14 @@ describe('demo seed in motion (npm start on an empty development database)', () 
     const counts = async () =>
       Object.fromEntries(
         await Promise.all(
-          ['enrol_applications', 'billing_bills', 'safety_incidents', 'surveys'].map(
+          [
+            'enrol_applications',
+            'billing_bills',
+            'safety_incidents',
+            'surveys',
+            'staff_registrations',
+            'staff_endings',
+          ].map(
             async (c) => [c, await server.db.connection.collection(c).countDocuments()] as const,
           ),
         ),

@@ -2,6 +2,7 @@ import type { Principal } from '../../auth/principal';
 import type { Database } from '../../db/connection';
 import type { Engine } from '../../engine/engine';
 import type { Logger } from '../../lib/logger';
+import { shanghaiDate } from '../../rules/dates';
 import { principalFromUser } from '../auth/auth.service';
 import { type BillingService, currentMonth } from '../billing/billing.service';
 import { type BillDoc, billingModels } from '../billing/billing.model';
@@ -14,11 +15,14 @@ import type { EnrolmentService } from '../enrolment/enrolment.service';
 import { orgModels, type GuardianRelation, type StudentDoc } from '../org/org.model';
 import type { IncidentService } from '../safety/incidents.service';
 import { safetyModels } from '../safety/safety.model';
+import { type RegistrationDoc, staffModels, type StaffEndingDoc } from '../staff/staff.model';
+import type { StaffService } from '../staff/staff.service';
 import type { SurveyService } from '../surveys/surveys.service';
 import { surveyModels } from '../surveys/surveys.model';
 import type { TaskService } from '../tasks/tasks.service';
 import { userModels, type UserDoc } from '../users/users.model';
 import { usernameKey } from '../users/users.service';
+import { idCheckDigit } from './demo.data';
 import { DEMO_LIFE_SCHOOL, SCIENCE_CLUB } from './demo.plans';
 
 /** The services the demo's life goes through: the same the API calls. */
@@ -30,6 +34,7 @@ export interface DemoLifeDeps {
   billing: Pick<BillingService, 'requestRun' | 'pay'>;
   incidents: Pick<IncidentService, 'report'>;
   surveys: Pick<SurveyService, 'create' | 'open' | 'respond'>;
+  staff: Pick<StaffService, 'register' | 'endMember'>;
   logger: Logger;
   /** True once the server is stopping: the run gives up at its next wait. */
   isStopping?: () => boolean;
@@ -51,13 +56,16 @@ export interface DemoLifeReport {
  * full science club (ELIG-PRIORITY), refused by a rule (SAFE-INSURE), rejected by the class
  * teacher, withdrawn by the parent (ELIG-VOLUNTARY) — then the current month's billing run (a
  * bill paid in cash, one open, one waived), a reported incident, and an open feedback survey of
- * the parent committee with three answers (FLOW-COMMITTEE).
+ * the parent committee with three answers (FLOW-COMMITTEE), and service staff registered
+ * through the staff-registration process and confirmed in the admin's inbox (an in-service
+ * teacher, an outside coach by agreement with remuneration, FEE-EXTERNAL, and a teacher whose
+ * registration the school then ended).
  *
  * Idempotent: every step is skipped when its result is there (a child who has an application,
- * a school month that has bills, a school with an incident or a survey), so a second start adds
- * nothing. It needs the in-process job workers, and acts as the demo accounts (principals built
- * from their user documents, so a changed password does not matter); a database without the
- * demo school is left alone.
+ * a school month that has bills, a school with an incident or a survey, a person registered or
+ * ended at the school), so a second start adds nothing. It needs the in-process job workers,
+ * and acts as the demo accounts (principals built from their user documents, so a changed
+ * password does not matter); a database without the demo school is left alone.
  */
 export async function seedDemoLife(deps: DemoLifeDeps): Promise<DemoLifeReport> {
   const life = new DemoLife(deps);
@@ -79,6 +87,48 @@ const CAST = [
 ] as const;
 
 type Part = (typeof CAST)[number];
+
+/** A person the demo registers as service staff at the school. */
+interface DemoStaff {
+  name: string;
+  gender: 'male' | 'female';
+  department: string;
+  /** 1380000xxxx like the demo's staff, above the demo accounts' numbers. */
+  mobile: string;
+  /** Made up (a 1980s birth date in 源汇区, a fabricated sequence); the check digit is added. */
+  idNumber17: string;
+  /** An outside professional: the agreement and the remuneration (FEE-EXTERNAL). */
+  external?: { agreementNo: string; remunerationYuan: number };
+  /** The reason the school ended the registration (last day served: the day of the run). */
+  ended?: string;
+}
+
+/** The school's service staff: two serving, one whose registration the school ended. */
+const STAFF: readonly DemoStaff[] = [
+  {
+    name: '孟晓燕',
+    gender: 'female',
+    department: '语文组',
+    mobile: '13800009101',
+    idNumber17: '41110219840312902',
+  },
+  {
+    name: '高建军',
+    gender: 'male',
+    department: '体育组',
+    mobile: '13800009102',
+    idNumber17: '41110219790825903',
+    external: { agreementNo: 'YH2-XY-2026-003', remunerationYuan: 1200 },
+  },
+  {
+    name: '邓丽萍',
+    gender: 'female',
+    department: '美术组',
+    mobile: '13800009103',
+    idNumber17: '41110219870606904',
+    ended: '调往其他学校任教',
+  },
+];
 
 /** The pick-up relation as a parent writes it. */
 const RELATION_TEXT: Record<GuardianRelation, string> = {
@@ -121,6 +171,7 @@ class DemoLife {
     await this.billing(admin, enrolled);
     await this.incident(admin, cast.get('enrolledOpen')!);
     await this.survey(cast);
+    for (const person of STAFF) await this.serviceStaff(person, admin);
   }
 
   /** Drives one child's application to the state of its part (skipped if it has one). */
@@ -271,6 +322,67 @@ class DemoLife {
         ],
       });
     }
+  }
+
+  /**
+   * One person registered at the school through the staff-registration process (record check,
+   * the admin's confirmation in the inbox, register-staff), and the registration ended if the
+   * person's part says so.
+   */
+  private async serviceStaff(person: DemoStaff, admin: Principal): Promise<void> {
+    const { registrations, endings } = staffModels(this.d.db.connection);
+    const idNumber = person.idNumber17 + idCheckDigit(person.idNumber17);
+    let reg = await registrations
+      .findOne({ schoolId: DEMO_LIFE_SCHOOL, idNumber })
+      .lean<RegistrationDoc>();
+    if (!reg) {
+      const school = await orgModels(this.d.db.connection)
+        .schools.findById(DEMO_LIFE_SCHOOL)
+        .lean();
+      const { id } = await this.d.staff.register(admin, {
+        schoolFullName: school?.name ?? DEMO_LIFE_SCHOOL,
+        staffName: person.name,
+        gender: person.gender,
+        department: person.department,
+        mobile: person.mobile,
+        idNumber,
+        isExternal: person.external !== undefined,
+        ...(person.external
+          ? {
+              agreementNo: person.external.agreementNo,
+              remunerationYuan: person.external.remunerationYuan,
+            }
+          : {}),
+      });
+      this.steps.push(`staff ${person.name}: ${id}`);
+      reg = (await registrations.findById(id).lean<RegistrationDoc>())!;
+    }
+    // the admin confirms in the inbox once the record check has passed; then register-staff
+    const regId = reg._id;
+    const instanceKey = reg.instanceKey;
+    const staffId = await this.until(`${regId} registered`, async () => {
+      const r = await registrations.findById(regId).lean<RegistrationDoc>();
+      if (r?.status === 'registered') return r.staffId;
+      const confirmation =
+        instanceKey &&
+        (await this.d.engine.collections.tasks.findOne({
+          processInstanceKey: instanceKey,
+          elementId: 'SchoolConfirmation',
+          state: 'CREATED',
+        }));
+      if (confirmation)
+        await this.d.tasks.complete(admin, confirmation._id, {
+          decision: 'approve',
+          ...(person.external ? { agreementVerified: true } : {}),
+        });
+      return undefined;
+    });
+    if (!person.ended || (await endings.findById(staffId).lean<StaffEndingDoc>())) return;
+    await this.d.staff.endMember(admin, staffId, {
+      reason: person.ended,
+      endDate: shanghaiDate(new Date()),
+    });
+    this.steps.push(`staff ${person.name} ended`);
   }
 
   // helpers //////////
